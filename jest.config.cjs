@@ -1,0 +1,24 @@
+// NestJS 12 is ESM-only, so @swc/jest also transforms node_modules/@nestjs into CommonJS
+// (see ../shared/reference/stack.md, section 6).
+const swc = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+};
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test', '<rootDir>/libs', '<rootDir>/apps'],
+  testMatch: ['**/*.spec.ts'],
+  transform: { '^.+\\.(t|j)s$': ['@swc/jest', swc] },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Integration suites share one machine: they start real servers, so they run one file at a time.
+  maxWorkers: 1,
+  testTimeout: 60000,
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+};
