@@ -1,0 +1,21 @@
+export { freePort } from './free-port.ts';
+export { waitUntil, type WaitOptions } from './wait-until.ts';
+export {
+  NatsServerProcess,
+  natsServerBinary,
+  type NatsServerOptions,
+} from './nats-server-process.ts';
+export {
+  PostgresInstance,
+  postgresBinDir,
+  type ConfigValue,
+  type InitdbOptions,
+  type PostgresExit,
+  type ShutdownMode,
+} from './postgres-instance.ts';
+export { ensureUnprivilegedUser, type OsUser } from './unprivileged-user.ts';
+export {
+  findProcessesUnder,
+  killProcessesUnder,
+  type LeftoverProcess,
+} from './leftover-processes.ts';

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The project's test command (npm test): prepares the machine, then type-checks, lints and runs jest.
+# Extra arguments go to jest, e.g. `npm test -- test/integration/harness.spec.ts`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/prepare-machine.sh
+npm run typecheck
+npm run lint
+npx jest --ci "$@"

@@ -1,0 +1,5 @@
+import { beginTestRun } from '../libs/harness/src/test-run-dir.ts';
+
+export default async function globalSetup(): Promise<void> {
+  await beginTestRun();
+}
