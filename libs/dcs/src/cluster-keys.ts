@@ -1,0 +1,44 @@
+import type { DescMessage } from '@bufbuild/protobuf';
+import {
+  ClusterStatusSchema,
+  DynamicConfigSchema,
+  FailoverRequestSchema,
+  HistorySchema,
+  InitializeRecordSchema,
+  LeaseRecordSchema,
+  MemberStatusSchema,
+  SyncStateSchema,
+} from '../../proto/src/index.ts';
+import { assertValidName } from '../../domain/src/index.ts';
+
+/** One key of the cluster's KV bucket and the proto message its value holds. */
+export interface ClusterKey<Desc extends DescMessage> {
+  readonly name: string;
+  readonly schema: Desc;
+}
+
+function clusterKey<Desc extends DescMessage>(name: string, schema: Desc): ClusterKey<Desc> {
+  return { name, schema };
+}
+
+/** The Patroni DCS keys (reference/patroni-api.md §5.1), one bucket per cluster scope. */
+export const ClusterKeys = {
+  initialize: clusterKey('initialize', InitializeRecordSchema),
+  config: clusterKey('config', DynamicConfigSchema),
+  leader: clusterKey('leader', LeaseRecordSchema),
+  failover: clusterKey('failover', FailoverRequestSchema),
+  sync: clusterKey('sync', SyncStateSchema),
+  history: clusterKey('history', HistorySchema),
+  status: clusterKey('status', ClusterStatusSchema),
+} as const;
+
+export const MEMBER_KEY_PREFIX = 'members.';
+
+export function memberKey(member: string): ClusterKey<typeof MemberStatusSchema> {
+  return clusterKey(MEMBER_KEY_PREFIX + assertValidName('member name', member), MemberStatusSchema);
+}
+
+/** The bucket that holds one cluster's keys: `<namespace>_<scope>`. */
+export function clusterBucketName(namespace: string, scope: string): string {
+  return `${assertValidName('namespace', namespace)}_${assertValidName('scope', scope)}`;
+}

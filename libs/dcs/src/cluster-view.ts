@@ -1,0 +1,87 @@
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import type { KvEntry } from '@nats-io/kv';
+import type {
+  ClusterStatus,
+  DynamicConfig,
+  FailoverRequest,
+  History,
+  InitializeRecord,
+  LeaseRecord,
+  MemberStatus,
+  SyncState,
+} from '../../proto/src/index.ts';
+import { ClusterKeys, MEMBER_KEY_PREFIX, memberKey, type ClusterKey } from './cluster-keys.ts';
+import { decodeEntry, type Versioned } from './cluster-store.ts';
+import { MalformedValueError } from './dcs-errors.ts';
+
+/** Everything the DCS holds for one cluster, as last seen by a watch. Immutable: each change makes a new one. */
+export interface ClusterView {
+  /** The highest KV revision applied to this view. */
+  readonly revision: number;
+  readonly initialize?: Versioned<InitializeRecord>;
+  readonly config?: Versioned<DynamicConfig>;
+  readonly leader?: Versioned<LeaseRecord>;
+  readonly failover?: Versioned<FailoverRequest>;
+  readonly sync?: Versioned<SyncState>;
+  readonly history?: Versioned<History>;
+  readonly status?: Versioned<ClusterStatus>;
+  readonly members: ReadonlyMap<string, Versioned<MemberStatus>>;
+  /** Keys whose value does not decode; they stay out of the fields above until fixed. */
+  readonly malformed: ReadonlyMap<string, MalformedValueError>;
+}
+
+export const EMPTY_CLUSTER_VIEW: ClusterView = {
+  revision: 0,
+  members: new Map(),
+  malformed: new Map(),
+};
+
+type SingleKeyField = keyof typeof ClusterKeys;
+
+const singleKeyFields = new Map<string, SingleKeyField>(
+  Object.entries(ClusterKeys).map(([field, key]) => [key.name, field as SingleKeyField]),
+);
+
+function decodeOrMalformed<Desc extends DescMessage>(
+  key: ClusterKey<Desc>,
+  entry: KvEntry,
+): Versioned<MessageShape<Desc>> | MalformedValueError {
+  try {
+    return decodeEntry(key, entry);
+  } catch (error) {
+    if (error instanceof MalformedValueError) return error;
+    throw error;
+  }
+}
+
+/** Applies one KV change to a view. Keys outside the DCS layout are ignored. */
+export function applyEntry(view: ClusterView, entry: KvEntry): ClusterView {
+  const revision = Math.max(view.revision, entry.revision);
+  const removed = entry.operation !== 'PUT';
+  const malformed = new Map(view.malformed);
+  malformed.delete(entry.key);
+
+  const field = singleKeyFields.get(entry.key);
+  if (field) {
+    if (removed) return { ...view, revision, malformed, [field]: undefined };
+    const decoded = decodeOrMalformed(ClusterKeys[field] as ClusterKey<DescMessage>, entry);
+    if (decoded instanceof MalformedValueError) {
+      malformed.set(entry.key, decoded);
+      return { ...view, revision, malformed, [field]: undefined };
+    }
+    return { ...view, revision, malformed, [field]: decoded };
+  }
+
+  if (entry.key.startsWith(MEMBER_KEY_PREFIX)) {
+    const name = entry.key.slice(MEMBER_KEY_PREFIX.length);
+    const members = new Map(view.members);
+    members.delete(name);
+    if (!removed) {
+      const decoded = decodeOrMalformed(memberKey(name), entry);
+      if (decoded instanceof MalformedValueError) malformed.set(entry.key, decoded);
+      else members.set(name, decoded);
+    }
+    return { ...view, revision, members, malformed };
+  }
+  return { ...view, revision };
+}

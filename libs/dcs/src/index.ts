@@ -1,0 +1,19 @@
+export {
+  ClusterKeys,
+  clusterBucketName,
+  memberKey,
+  MEMBER_KEY_PREFIX,
+  type ClusterKey,
+} from './cluster-keys.ts';
+export { ClusterStore, type ClusterStoreOptions, type Versioned } from './cluster-store.ts';
+export { applyEntry, EMPTY_CLUSTER_VIEW, type ClusterView } from './cluster-view.ts';
+export { ClusterWatch, type ClusterViewListener } from './cluster-watch.ts';
+export { MalformedValueError, RevisionConflictError } from './dcs-errors.ts';
+export {
+  LeaderLease,
+  type AcquireResult,
+  type LeaderLeaseOptions,
+  type LeaseHold,
+  type LeaseObservation,
+  type RenewResult,
+} from './leader-lease.ts';

@@ -1,0 +1,33 @@
+/**
+ * The timing rules of the leader lease (DESIGN.md, "The leader lease"). All times are milliseconds on
+ * the caller's own monotonic clock; no two processes ever compare clocks.
+ *
+ * The holder times from when it SENT its last successful renewal; a contender times from when it
+ * RECEIVED the revision that renewal produced, which is later in real time. So the holder's belief
+ * ends at least `margin` before any contender may take over.
+ */
+
+/**
+ * The margin absorbs what separates "the holder's deadline passed" from "the holder stopped acting as
+ * primary": timer and event-loop latency, sending the demote to the agent, and the rate difference
+ * between two monotonic clocks (parts per million). A tenth of the ttl, between 0.5 s and 5 s, covers
+ * those on a loaded 2-core machine without eating much of a short ttl.
+ */
+export function leaseMarginMs(ttlMs: number): number {
+  return Math.min(5_000, Math.max(500, ttlMs / 10));
+}
+
+/** The last instant at which the holder may still count itself leader. */
+export function holderDeadline(renewalSentAtMs: number, ttlMs: number, marginMs: number): number {
+  return renewalSentAtMs + ttlMs - marginMs;
+}
+
+/** The first instant at which a contender may take over a revision it first saw at `seenAtMs`. */
+export function takeoverDueAt(seenAtMs: number, ttlMs: number): number {
+  return seenAtMs + ttlMs;
+}
+
+/** Renew often enough that two attempts fit in the holder's validity window even if one fails. */
+export function renewalIntervalMs(ttlMs: number, marginMs: number): number {
+  return Math.max(100, (ttlMs - marginMs) / 3);
+}
