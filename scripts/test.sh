@@ -7,4 +7,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/prepare-machine.sh
 npm run typecheck
 npm run lint
+# The end-to-end suites run the services' built output, as an operator would.
+npm run build
 npx jest --ci "$@"

@@ -1,0 +1,4 @@
+import { bootService } from '../../../libs/service-core/src/index.ts';
+import { ElectionModule } from './election.module.ts';
+
+void bootService('election', (settings) => ElectionModule.forRoot(settings));

@@ -1,0 +1,4 @@
+import { bootService } from '../../../libs/service-core/src/index.ts';
+import { MetricsModule } from './metrics.module.ts';
+
+void bootService('metrics', (settings) => MetricsModule.forRoot(settings));

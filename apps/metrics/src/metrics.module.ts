@@ -1,0 +1,11 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ServiceCoreModule } from '../../../libs/service-core/src/index.ts';
+import type { ServiceSettings } from '../../../libs/service-settings/src/index.ts';
+
+/** Root module of the metrics service; its own modules join the service core here. */
+@Module({})
+export class MetricsModule {
+  static forRoot(settings: ServiceSettings): DynamicModule {
+    return { module: MetricsModule, imports: [ServiceCoreModule.forRoot(settings)] };
+  }
+}

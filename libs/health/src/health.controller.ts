@@ -1,0 +1,18 @@
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { NatsHealthIndicator } from '../../nats/src/index.ts';
+
+/** `GET /health`: 200 when every dependency of the service is up, 503 otherwise. */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly nats: NatsHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  check(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.nats.isHealthy()]);
+  }
+}

@@ -1,0 +1,2 @@
+export { HealthController } from './health.controller.ts';
+export { HealthModule } from './health.module.ts';

@@ -1,0 +1,37 @@
+import { Logger, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createNestLogger, createServiceLog, serviceLogFields } from '../../logging/src/index.ts';
+import {
+  settingsFromEnv,
+  type ServiceName,
+  type ServiceSettings,
+} from '../../service-settings/src/index.ts';
+
+/**
+ * Starts one service: settings from the environment, its root module on Fastify, shutdown on SIGTERM and
+ * SIGINT, then listening. A failure to start is logged and ends the process with exit code 1.
+ */
+export async function bootService(
+  service: ServiceName,
+  rootModule: (settings: ServiceSettings) => DynamicModule,
+): Promise<NestFastifyApplication> {
+  try {
+    const settings = settingsFromEnv(service, process.env);
+    const app = await NestFactory.create<NestFastifyApplication>(
+      rootModule(settings),
+      new FastifyAdapter(),
+      { logger: createNestLogger(serviceLogFields(settings)), abortOnError: false },
+    );
+    // Only these two: Deno refuses to bind some of the signals Nest listens to by default (SIGILL).
+    // useProcessExit makes a clean shutdown end with exit code 0 instead of re-raising the signal.
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+    const { host, port } = settings.http;
+    await app.listen(port, host);
+    new Logger('Boot').log({ msg: `${service} ready`, host, port });
+    return app;
+  } catch (error) {
+    createServiceLog({ service }).fatal({ err: error }, `${service} failed to start`);
+    process.exit(1);
+  }
+}

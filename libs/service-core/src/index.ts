@@ -1,0 +1,2 @@
+export { bootService } from './boot-service.ts';
+export { ServiceCoreModule } from './service-core.module.ts';
