@@ -1,3 +1,4 @@
+import { parseMemberConfig } from '../../libs/member-config/src/index.ts';
 import {
   SERVICE_NAMES,
   ServiceSettingsError,
@@ -125,5 +126,44 @@ describe('settingsFromEnv', () => {
     expect(() => settingsFromEnv('election', env)).toThrow(
       /^invalid settings for election: NATRONI_SCOPE: .*; NATRONI_NAME: .*; NATRONI_HTTP_PORT: /,
     );
+  });
+});
+
+describe('with a member configuration file', () => {
+  const config = parseMemberConfig(
+    {
+      namespace: 'ha',
+      scope: 'demo',
+      name: 'pg2',
+      nats: {
+        servers: ['nats://10.0.0.1:4222', 'nats://10.0.0.2:4222'],
+        user: 'agent',
+        password: 'pw',
+      },
+      restapi: { listen: '127.0.0.1:8009' },
+      postgresql: { listen: '127.0.0.1:5433', data_dir: '/data/pg2' },
+    },
+    {},
+    'pg2.yml',
+  );
+
+  it('takes the names and NATS servers from the file', () => {
+    const settings = settingsFromEnv('node-agent', {}, config);
+    expect(settings).toMatchObject({
+      namespace: 'ha',
+      scope: 'demo',
+      member: 'pg2',
+      nats: {
+        servers: ['nats://10.0.0.1:4222', 'nats://10.0.0.2:4222'],
+        user: 'agent',
+        password: 'pw',
+      },
+    });
+  });
+
+  it('lets the environment override the file', () => {
+    const settings = settingsFromEnv('election', { NATRONI_SCOPE: 'other' }, config);
+    expect(settings.scope).toBe('other');
+    expect(settings.member).toBe('pg2');
   });
 });

@@ -1,4 +1,4 @@
 import { bootService } from '../../../libs/service-core/src/index.ts';
 import { ElectionModule } from './election.module.ts';
 
-void bootService('election', (settings) => ElectionModule.forRoot(settings));
+void bootService('election', (settings, config) => ElectionModule.forRoot(settings, config));

@@ -2,24 +2,31 @@ import { Logger, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createNestLogger, createServiceLog, serviceLogFields } from '../../logging/src/index.ts';
+import { loadMemberConfig, type MemberConfig } from '../../member-config/src/index.ts';
 import {
   settingsFromEnv,
   type ServiceName,
   type ServiceSettings,
 } from '../../service-settings/src/index.ts';
 
+/** The member's YAML configuration file, when a service is started with one. */
+export const CONFIG_FILE_VARIABLE = 'NATRONI_CONFIG';
+
 /**
- * Starts one service: settings from the environment, its root module on Fastify, shutdown on SIGTERM and
- * SIGINT, then listening. A failure to start is logged and ends the process with exit code 1.
+ * Starts one service: its member configuration file (when NATRONI_CONFIG names one) and settings from
+ * the environment, its root module on Fastify, shutdown on SIGTERM and SIGINT, then listening. A failure
+ * to start is logged and ends the process with exit code 1.
  */
 export async function bootService(
   service: ServiceName,
-  rootModule: (settings: ServiceSettings) => DynamicModule,
+  rootModule: (settings: ServiceSettings, config: MemberConfig | undefined) => DynamicModule,
 ): Promise<NestFastifyApplication> {
   try {
-    const settings = settingsFromEnv(service, process.env);
+    const configFile = process.env[CONFIG_FILE_VARIABLE];
+    const config = configFile ? await loadMemberConfig(configFile, process.env) : undefined;
+    const settings = settingsFromEnv(service, process.env, config);
     const app = await NestFactory.create<NestFastifyApplication>(
-      rootModule(settings),
+      rootModule(settings, config),
       new FastifyAdapter(),
       { logger: createNestLogger(serviceLogFields(settings)), abortOnError: false },
     );

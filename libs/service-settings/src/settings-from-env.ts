@@ -1,4 +1,5 @@
 import { nameError, type NameKind } from '../../domain/src/index.ts';
+import type { MemberConfig } from '../../member-config/src/index.ts';
 import { SERVICE_DEFAULTS, type ServiceName } from './service-names.ts';
 import { ServiceSettingsError } from './service-settings-error.ts';
 import type { NatsSettings, ServiceSettings } from './service-settings.ts';
@@ -22,10 +23,15 @@ const DEFAULT_HTTP_HOST = '127.0.0.1';
 const NATS_PROTOCOLS = new Set(['nats:', 'tls:']);
 
 /**
- * Reads a service's settings from environment variables. A variable set to the empty string counts as
- * unset. Throws a `ServiceSettingsError` that lists every bad variable at once.
+ * Reads a service's settings from environment variables, falling back on the member's configuration
+ * file when one is given. A variable set to the empty string counts as unset. Throws a
+ * `ServiceSettingsError` that lists every bad variable at once.
  */
-export function settingsFromEnv(service: ServiceName, env: Environment): ServiceSettings {
+export function settingsFromEnv(
+  service: ServiceName,
+  env: Environment,
+  config?: MemberConfig,
+): ServiceSettings {
   const problems: string[] = [];
   const checkName = (kind: NameKind, variable: string, value: string): string => {
     const error = nameError(kind, value);
@@ -36,20 +42,20 @@ export function settingsFromEnv(service: ServiceName, env: Environment): Service
   const namespace = checkName(
     'namespace',
     SETTINGS_ENV.namespace,
-    text(env, SETTINGS_ENV.namespace) ?? DEFAULT_NAME,
+    text(env, SETTINGS_ENV.namespace) ?? config?.namespace ?? DEFAULT_NAME,
   );
   const scope = checkName(
     'scope',
     SETTINGS_ENV.scope,
-    text(env, SETTINGS_ENV.scope) ?? DEFAULT_NAME,
+    text(env, SETTINGS_ENV.scope) ?? config?.scope ?? DEFAULT_NAME,
   );
-  const member = text(env, SETTINGS_ENV.member);
+  const member = text(env, SETTINGS_ENV.member) ?? config?.name;
   if (member !== undefined) checkName('member name', SETTINGS_ENV.member, member);
   else if (SERVICE_DEFAULTS[service].memberRequired) {
     problems.push(`${SETTINGS_ENV.member}: ${service} needs the name of its member`);
   }
 
-  const nats = natsSettings(env, problems);
+  const nats = natsSettings(env, problems, config);
 
   const host = text(env, SETTINGS_ENV.httpHost) ?? DEFAULT_HTTP_HOST;
   if (/\s/.test(host))
@@ -76,9 +82,9 @@ function text(env: Environment, variable: string): string | undefined {
   return value === '' ? undefined : value;
 }
 
-function natsSettings(env: Environment, problems: string[]): NatsSettings {
+function natsSettings(env: Environment, problems: string[], config?: MemberConfig): NatsSettings {
   const variable = SETTINGS_ENV.natsServers;
-  const servers = (text(env, variable) ?? DEFAULT_NATS_SERVER)
+  const servers = (text(env, variable) ?? config?.nats.servers.join(',') ?? DEFAULT_NATS_SERVER)
     .split(',')
     .map((server) => server.trim())
     .filter((server) => server !== '');
@@ -91,10 +97,11 @@ function natsSettings(env: Environment, problems: string[]): NatsSettings {
     }
   }
 
-  const user = text(env, SETTINGS_ENV.natsUser);
+  const user = text(env, SETTINGS_ENV.natsUser) ?? config?.nats.user;
   // A password may legitimately begin or end with spaces, so it is not trimmed.
   const rawPassword = env[SETTINGS_ENV.natsPassword];
-  const password = rawPassword === '' ? undefined : rawPassword;
+  const password =
+    rawPassword === '' || rawPassword === undefined ? config?.nats.password : rawPassword;
   if (user !== undefined && password === undefined) {
     problems.push(`${SETTINGS_ENV.natsPassword}: required when ${SETTINGS_ENV.natsUser} is set`);
   }

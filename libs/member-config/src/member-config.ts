@@ -1,0 +1,87 @@
+/**
+ * One member's configuration, laid out like Patroni's YAML (`scope`, `name`, `restapi`, `postgresql`,
+ * `bootstrap`, `tags`), with a `nats` section where Patroni has etcd. Keys keep Patroni's spelling so
+ * that one concept has one name in the file, the code and the docs.
+ */
+export interface Credentials {
+  readonly username: string;
+  readonly password?: string;
+}
+
+export interface NatsTls {
+  readonly ca_file?: string;
+  readonly cert_file?: string;
+  readonly key_file?: string;
+}
+
+export interface NatsConfig {
+  readonly servers: readonly string[];
+  readonly user?: string;
+  readonly password?: string;
+  readonly credentials_file?: string;
+  readonly tls?: NatsTls;
+  /** Replicas of the cluster's KV bucket: as many as there are NATS servers (1 locally, 3 clustered). */
+  readonly kv_replicas: number;
+}
+
+export interface RestApiConfig {
+  /** `host:port` the member's Patroni-compatible API listens on. */
+  readonly listen: string;
+  /** `host:port` other members and clients use to reach it (api_url). */
+  readonly connect_address: string;
+  readonly authentication?: Credentials;
+  readonly certfile?: string;
+  readonly keyfile?: string;
+}
+
+export type CallbackAction = 'on_start' | 'on_stop' | 'on_restart' | 'on_reload' | 'on_role_change';
+
+export type ParameterValue = string | number | boolean;
+
+export interface PostgresqlConfig {
+  /** `host:port` PostgreSQL listens on (listen_addresses and port). */
+  readonly listen: string;
+  /** `host:port` other members use to reach it (conn_url, primary_conninfo). */
+  readonly connect_address: string;
+  readonly data_dir: string;
+  readonly bin_dir: string;
+  /** Directory for the Unix socket; the data directory when absent. */
+  readonly unix_socket_directory?: string;
+  readonly authentication: {
+    readonly superuser: Credentials;
+    readonly replication: Credentials;
+    readonly rewind?: Credentials;
+  };
+  readonly parameters: Readonly<Record<string, ParameterValue>>;
+  readonly pg_hba: readonly string[];
+  readonly use_pg_rewind: boolean;
+  readonly remove_data_directory_on_rewind_failure: boolean;
+  readonly callbacks: Readonly<Partial<Record<CallbackAction, string>>>;
+  /** Seconds a callback may run before it is killed. */
+  readonly callback_timeout: number;
+  /** OS user that runs PostgreSQL when natroni runs as root (PostgreSQL refuses root). */
+  readonly os_user?: string;
+}
+
+export interface BootstrapConfig {
+  /** Written to the `config` key by the member that bootstraps the cluster. */
+  readonly dcs: Readonly<Record<string, unknown>>;
+  /** initdb options: `- data-checksums` or `- encoding: UTF8`, as in Patroni. */
+  readonly initdb: readonly (string | Readonly<Record<string, string>>)[];
+  /** A command run once after bootstrap, with the superuser connection URL as its argument. */
+  readonly post_bootstrap?: string;
+}
+
+export type Tags = Readonly<Record<string, string | number | boolean>>;
+
+export interface MemberConfig {
+  /** NATS subject prefix; `natroni` unless several installations share one NATS. */
+  readonly namespace: string;
+  readonly scope: string;
+  readonly name: string;
+  readonly nats: NatsConfig;
+  readonly restapi: RestApiConfig;
+  readonly postgresql: PostgresqlConfig;
+  readonly bootstrap: BootstrapConfig;
+  readonly tags: Tags;
+}
