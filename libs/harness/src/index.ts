@@ -20,3 +20,9 @@ export {
   killProcessesUnder,
   type LeftoverProcess,
 } from './leftover-processes.ts';
+export {
+  ServiceProcess,
+  type HealthAnswer,
+  type ServiceApp,
+  type ServiceProcessOptions,
+} from './service-process.ts';

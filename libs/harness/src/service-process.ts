@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { registerChild } from './child-registry.ts';
+import { waitUntil } from './wait-until.ts';
+
+/** The services of DESIGN.md, each built to dist/apps/<service>/src/main.js by `npm run build`. */
+export type ServiceApp = 'node-agent' | 'election' | 'api-gateway' | 'metrics';
+
+export interface ServiceProcessOptions {
+  app: ServiceApp;
+  /** The repository root, whose dist/ holds the built services. */
+  repoDir: string;
+  /** Port of the service's own HTTP listener (GET /health). */
+  httpPort: number;
+  /** NATRONI_* variables; the caller's own NATRONI_* variables are not inherited. */
+  env: Readonly<Record<string, string>>;
+  /** Append the service's output to this file; kept in memory (last 8 kB) otherwise. */
+  logFile?: string;
+}
+
+export interface HealthAnswer {
+  status: number;
+  body: { info?: Record<string, { status: string }>; error?: Record<string, { status: string }> };
+}
+
+/** One built natroni service run with `node`, as an operator runs it. */
+export class ServiceProcess {
+  private output = '';
+
+  private constructor(
+    readonly app: ServiceApp,
+    readonly httpPort: number,
+    readonly child: ChildProcess,
+    private readonly logFile: string | undefined,
+  ) {}
+
+  static start(options: ServiceProcessOptions): ServiceProcess {
+    const main = resolve(options.repoDir, 'dist/apps', options.app, 'src/main.js');
+    if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith('NATRONI_')),
+    );
+    const child = spawn(process.execPath, [main], {
+      cwd: options.repoDir,
+      env: { ...inherited, ...options.env, NATRONI_HTTP_PORT: String(options.httpPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    registerChild(child);
+    const service = new ServiceProcess(options.app, options.httpPort, child, options.logFile);
+    if (options.logFile) {
+      const log = createWriteStream(options.logFile, { flags: 'a' });
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+    } else {
+      const keep = (chunk: Buffer): void => {
+        service.output = (service.output + chunk.toString()).slice(-8000);
+      };
+      child.stdout?.on('data', keep);
+      child.stderr?.on('data', keep);
+    }
+    return service;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /** What the service printed, or where to find it, for failure messages. */
+  get recentOutput(): string {
+    return this.logFile ? `see ${this.logFile}` : this.output;
+  }
+
+  async health(): Promise<HealthAnswer> {
+    if (this.exited) throw new Error(`${this.app} exited: ${this.recentOutput}`);
+    const response = await fetch(`http://127.0.0.1:${this.httpPort}/health`, {
+      signal: AbortSignal.timeout(3_000),
+    });
+    return { status: response.status, body: (await response.json()) as HealthAnswer['body'] };
+  }
+
+  /** Polls GET /health until it answers with `status`. */
+  healthWith(status: number, timeoutMs: number): Promise<HealthAnswer> {
+    return waitUntil(
+      async () => {
+        const health = await this.health();
+        return health.status === status ? health : undefined;
+      },
+      { timeoutMs, intervalMs: 100, what: `${this.app} GET /health to answer ${status}` },
+    );
+  }
+
+  /** Sends `signal` and resolves with the exit code, or fails after `timeoutMs`. */
+  stop(signal: NodeJS.Signals, timeoutMs: number): Promise<number | null> {
+    if (this.exited) return Promise.resolve(this.child.exitCode);
+    return new Promise((resolveExit, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`${this.app} did not exit within ${timeoutMs} ms: ${this.recentOutput}`));
+      }, timeoutMs);
+      this.child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolveExit(code);
+      });
+      this.child.kill(signal);
+    });
+  }
+
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+}
