@@ -1,0 +1,24 @@
+# One image for the four natroni services. The node-agent runs PostgreSQL 15 beside itself, so the
+# image carries Debian's PostgreSQL 15 server (which postgres itself runs as the unprivileged user).
+FROM node:20-bookworm-slim AS build
+WORKDIR /opt/natroni
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY apps apps
+COPY libs libs
+COPY scripts scripts
+COPY bench bench
+RUN npm run build
+
+FROM node:20-bookworm-slim
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends postgresql-15 \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/natroni
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts
+COPY --from=build /opt/natroni/dist dist
+ENV NODE_ENV=production
+# The service to run is the command: dist/apps/<service>/src/main.js (see docker-compose.yml).
+ENTRYPOINT ["node"]
