@@ -22,10 +22,14 @@ export function registerChild(child: ChildProcess): void {
   process.once('exit', killAll);
   const signalNumbers = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
   for (const [signal, number] of Object.entries(signalNumbers)) {
-    process.once(signal, () => {
+    const terminate = (): void => {
+      // A program that handles the signal itself (the local cluster stops its services gracefully)
+      // keeps it; otherwise the signal ends the process as it would have, without leaking children.
+      if (process.listenerCount(signal) > 1) return;
       killAll();
       process.exit(128 + number);
-    });
+    };
+    process.on(signal, terminate);
   }
 }
 

@@ -26,3 +26,12 @@ export {
   type ServiceApp,
   type ServiceProcessOptions,
 } from './service-process.ts';
+export {
+  defaultClusterPorts,
+  freeClusterPorts,
+  LocalCluster,
+  type ClusterPorts,
+  type LocalClusterOptions,
+  type LocalMember,
+  type MemberPorts,
+} from './local-cluster.ts';

@@ -1,0 +1,228 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort } from './free-port.ts';
+import { NatsServerProcess } from './nats-server-process.ts';
+import { ServiceProcess, type ServiceApp } from './service-process.ts';
+
+export interface MemberPorts {
+  postgres: number;
+  /** The gateway's Patroni-compatible listener bound to this member. */
+  restapi: number;
+  agent: number;
+  election: number;
+}
+
+export interface ClusterPorts {
+  nats: number;
+  gateway: number;
+  metrics: number;
+  members: MemberPorts[];
+}
+
+/** The ports `npm start` uses: Patroni's habits (5432.., 8008..) so that existing tooling fits. */
+export function defaultClusterPorts(memberCount: number): ClusterPorts {
+  return {
+    nats: 4222,
+    gateway: 8080,
+    metrics: 9547,
+    members: Array.from({ length: memberCount }, (_, index) => ({
+      postgres: 5432 + index,
+      restapi: 8008 + index,
+      agent: 8110 + index,
+      election: 8210 + index,
+    })),
+  };
+}
+
+export async function freeClusterPorts(memberCount: number): Promise<ClusterPorts> {
+  const members: MemberPorts[] = [];
+  for (let index = 0; index < memberCount; index += 1) {
+    members.push({
+      postgres: await freePort(),
+      restapi: await freePort(),
+      agent: await freePort(),
+      election: await freePort(),
+    });
+  }
+  return { nats: await freePort(), gateway: await freePort(), metrics: await freePort(), members };
+}
+
+export interface LocalClusterOptions {
+  /** The repository root, whose dist/ holds the built services. */
+  repoDir: string;
+  /** Holds the JetStream store, the member configuration files, the data directories and the logs. */
+  baseDir: string;
+  scope: string;
+  memberCount: number;
+  ports: ClusterPorts;
+  /** The `bootstrap.dcs` section: ttl, loop_wait, retry_timeout, ... */
+  dcs: Readonly<Record<string, unknown>>;
+  restapiCredentials: { username: string; password: string };
+  /** Append each service's output to <baseDir>/logs/<service>.log instead of keeping it in memory. */
+  logToFiles: boolean;
+}
+
+export interface LocalMember {
+  readonly name: string;
+  readonly ports: MemberPorts;
+  readonly configFile: string;
+  readonly dataDir: string;
+  agent: ServiceProcess;
+  election: ServiceProcess;
+}
+
+/**
+ * A complete natroni cluster on one machine, as local processes: nats-server with JetStream, and for
+ * each member a node-agent and an election, then the api-gateway and metrics. `npm start` runs it; the
+ * end-to-end suites start their clusters through the same code.
+ */
+export class LocalCluster {
+  private constructor(
+    readonly options: LocalClusterOptions,
+    readonly nats: NatsServerProcess,
+    readonly members: LocalMember[],
+    readonly gateway: ServiceProcess,
+    readonly metrics: ServiceProcess,
+  ) {}
+
+  static async start(options: LocalClusterOptions): Promise<LocalCluster> {
+    await mkdir(join(options.baseDir, 'logs'), { recursive: true });
+    const nats = await NatsServerProcess.start({
+      storeDir: join(options.baseDir, 'nats'),
+      port: options.ports.nats,
+    });
+    const started: ServiceProcess[] = [];
+    const launch = (
+      app: ServiceApp,
+      httpPort: number,
+      env: Record<string, string>,
+      label: string,
+    ) => {
+      const logFile = options.logToFiles
+        ? join(options.baseDir, 'logs', `${label}.log`)
+        : undefined;
+      const service = ServiceProcess.start({
+        app,
+        repoDir: options.repoDir,
+        httpPort,
+        env,
+        logFile,
+      });
+      started.push(service);
+      return service;
+    };
+    try {
+      const members: LocalMember[] = [];
+      for (const [index, ports] of options.ports.members.entries()) {
+        const name = `pg${index + 1}`;
+        const configFile = join(options.baseDir, `${name}.yml`);
+        const dataDir = join(options.baseDir, name, 'data');
+        await writeFile(configFile, stringify(memberConfigDocument(options, name, ports, dataDir)));
+        const env = { NATRONI_CONFIG: configFile };
+        members.push({
+          name,
+          ports,
+          configFile,
+          dataDir,
+          agent: launch('node-agent', ports.agent, env, `${name}-agent`),
+          election: launch('election', ports.election, env, `${name}-election`),
+        });
+      }
+      const clusterEnv = {
+        NATRONI_SCOPE: options.scope,
+        NATRONI_NATS_SERVERS: nats.url,
+      };
+      const gateway = launch(
+        'api-gateway',
+        options.ports.gateway,
+        {
+          ...clusterEnv,
+          NATRONI_GATEWAY_MEMBERS: members
+            .map((member) => `${member.name}=127.0.0.1:${member.ports.restapi}`)
+            .join(','),
+          NATRONI_RESTAPI_USERNAME: options.restapiCredentials.username,
+          NATRONI_RESTAPI_PASSWORD: options.restapiCredentials.password,
+        },
+        'gateway',
+      );
+      const metrics = launch('metrics', options.ports.metrics, clusterEnv, 'metrics');
+      await Promise.all(started.map((service) => service.healthWith(200, 30_000)));
+      return new LocalCluster(options, nats, members, gateway, metrics);
+    } catch (error) {
+      await Promise.allSettled(started.map((service) => service.stop('SIGTERM', 10_000)));
+      await nats.stop();
+      throw error;
+    }
+  }
+
+  /** Every service, in the order they should be stopped: the cluster-wide ones, then the members. */
+  services(): ServiceProcess[] {
+    return [
+      this.gateway,
+      this.metrics,
+      ...this.members.flatMap((member) => [member.election, member.agent]),
+    ];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.services().map((service) => service.stop('SIGTERM', 15_000)));
+    await this.nats.stop();
+  }
+
+  /** Where everything is, for a person. */
+  describe(): string {
+    const { ports, scope, baseDir } = this.options;
+    const lines = [
+      `natroni local cluster "${scope}" (files in ${baseDir})`,
+      `  NATS with JetStream   ${this.nats.url}`,
+      `  api-gateway           http://127.0.0.1:${ports.gateway}  (cluster-wide: /cluster, /v1/servers)`,
+      `  metrics               http://127.0.0.1:${ports.metrics}/metrics`,
+    ];
+    for (const member of this.members) {
+      lines.push(
+        `  ${member.name.padEnd(20)}  PostgreSQL 127.0.0.1:${member.ports.postgres}  ` +
+          `Patroni API http://127.0.0.1:${member.ports.restapi}  ` +
+          `agent :${member.ports.agent}  election :${member.ports.election}`,
+      );
+    }
+    return lines.join('\n');
+  }
+}
+
+function memberConfigDocument(
+  options: LocalClusterOptions,
+  name: string,
+  ports: MemberPorts,
+  dataDir: string,
+): Record<string, unknown> {
+  return {
+    scope: options.scope,
+    name,
+    nats: { servers: [`nats://127.0.0.1:${options.ports.nats}`], kv_replicas: 1 },
+    restapi: {
+      listen: `127.0.0.1:${ports.restapi}`,
+      authentication: options.restapiCredentials,
+    },
+    postgresql: {
+      listen: `127.0.0.1:${ports.postgres}`,
+      data_dir: dataDir,
+      authentication: {
+        superuser: { username: 'postgres', password: 'postgres' },
+        replication: { username: 'replicator', password: 'replicator' },
+      },
+      parameters: {
+        max_connections: 100,
+        wal_level: 'replica',
+        hot_standby: 'on',
+        wal_log_hints: 'on',
+      },
+      pg_hba: [
+        'host all all 127.0.0.1/32 scram-sha-256',
+        'host replication replicator 127.0.0.1/32 scram-sha-256',
+      ],
+    },
+    bootstrap: { dcs: options.dcs, initdb: [{ encoding: 'UTF8' }, 'data-checksums'] },
+    tags: {},
+  };
+}
