@@ -1,0 +1,103 @@
+import type { DescMessage, MessageShape, MessageInitShape } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
+import { errors, type NatsConnection } from '@nats-io/nats-core';
+import {
+  BootstrapRequestSchema,
+  CloneRequestSchema,
+  CommandReplySchema,
+  DemoteRequestSchema,
+  FollowRequestSchema,
+  PromoteRequestSchema,
+  ReinitializeRequestSchema,
+  ReloadRequestSchema,
+  RestartRequestSchema,
+  RewindRequestSchema,
+  StartRequestSchema,
+  StatusRequestSchema,
+  StopRequestSchema,
+  decodeWire,
+  toWireJson,
+  type CommandReply,
+} from '../../proto/src/index.ts';
+
+/** Each agent verb and the request message it takes (proto/natroni/v1/commands.proto). */
+export const AGENT_VERBS = {
+  status: StatusRequestSchema,
+  bootstrap: BootstrapRequestSchema,
+  clone: CloneRequestSchema,
+  start: StartRequestSchema,
+  stop: StopRequestSchema,
+  restart: RestartRequestSchema,
+  reload: ReloadRequestSchema,
+  promote: PromoteRequestSchema,
+  demote: DemoteRequestSchema,
+  follow: FollowRequestSchema,
+  rewind: RewindRequestSchema,
+  reinitialize: ReinitializeRequestSchema,
+} as const satisfies Record<string, DescMessage>;
+
+export type AgentVerb = keyof typeof AGENT_VERBS;
+export type AgentRequest<Verb extends AgentVerb> = MessageInitShape<(typeof AGENT_VERBS)[Verb]>;
+
+/** The subject on which a member's agent answers `verb`. */
+export function agentSubject(
+  namespace: string,
+  scope: string,
+  member: string,
+  verb: AgentVerb,
+): string {
+  return `${namespace}.${scope}.agent.${member}.${verb}`;
+}
+
+/** Why an agent could not be asked at all (as opposed to a reply that says no). */
+export class AgentUnreachableError extends Error {
+  constructor(
+    readonly member: string,
+    readonly verb: AgentVerb,
+    reason: string,
+  ) {
+    super(`the agent of ${member} did not answer ${verb}: ${reason}`);
+    this.name = 'AgentUnreachableError';
+  }
+}
+
+/** Sends the agents' commands over NATS request/reply, as the election and the gateway do. */
+export class AgentClient {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly namespace: string,
+    private readonly scope: string,
+  ) {}
+
+  async request<Verb extends AgentVerb>(
+    member: string,
+    verb: Verb,
+    request: AgentRequest<Verb>,
+    timeoutMs: number,
+  ): Promise<CommandReply> {
+    const schema: DescMessage = AGENT_VERBS[verb];
+    const payload = toWireJson(schema, create(schema, request) as MessageShape<DescMessage>);
+    try {
+      const reply = await this.nc.request(
+        agentSubject(this.namespace, this.scope, member, verb),
+        payload,
+        {
+          timeout: timeoutMs,
+        },
+      );
+      return decodeWire(CommandReplySchema, reply.data);
+    } catch (error) {
+      if (error instanceof errors.RequestError && error.isNoResponders()) {
+        throw new AgentUnreachableError(member, verb, 'no agent is listening');
+      }
+      if (error instanceof errors.TimeoutError || error instanceof errors.RequestError) {
+        throw new AgentUnreachableError(
+          member,
+          verb,
+          error.message || `no reply within ${timeoutMs} ms`,
+        );
+      }
+      throw error;
+    }
+  }
+}

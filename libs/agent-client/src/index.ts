@@ -1,0 +1,8 @@
+export {
+  AGENT_VERBS,
+  AgentClient,
+  agentSubject,
+  AgentUnreachableError,
+  type AgentRequest,
+  type AgentVerb,
+} from './agent-client.ts';
