@@ -1,0 +1,21 @@
+export {
+  DEFAULT_HA_TIMINGS,
+  haTimings,
+  MINIMUM_LOOP_WAIT_SECONDS,
+  MINIMUM_RETRY_TIMEOUT_SECONDS,
+  MINIMUM_TTL_SECONDS,
+  type HaTimings,
+  type HaTimingsInput,
+} from './ha-timings.ts';
+export {
+  leaderRaceVerdict,
+  type LeaderRaceFacts,
+  type RaceParticipant,
+  type RaceVerdict,
+} from './leader-race.ts';
+export {
+  scheduleStep,
+  switchoverCandidates,
+  type ScheduleStep,
+  type SwitchoverFacts,
+} from './switchover-plan.ts';

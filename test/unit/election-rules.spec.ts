@@ -1,0 +1,148 @@
+import {
+  haTimings,
+  leaderRaceVerdict,
+  scheduleStep,
+  switchoverCandidates,
+  type LeaderRaceFacts,
+  type RaceParticipant,
+} from '../../libs/domain/src/election/index.ts';
+
+function participant(name: string, walPosition: number, extra: Partial<RaceParticipant> = {}) {
+  return {
+    name,
+    walPosition,
+    timeline: 2,
+    runningPrimary: false,
+    noFailover: false,
+    failoverPriority: 1,
+    inMaintenance: false,
+    running: true,
+    ...extra,
+  };
+}
+
+function race(extra: Partial<LeaderRaceFacts> = {}): LeaderRaceFacts {
+  return {
+    me: participant('pg2', 1000),
+    peers: [participant('pg3', 900)],
+    paused: false,
+    leaderOptime: 1000,
+    maximumLagOnFailover: 1_048_576,
+    clusterTimeline: 2,
+    syncMembers: undefined,
+    formerLeader: 'pg1',
+    manualCandidate: undefined,
+    manualCandidateAvailable: false,
+    ...extra,
+  };
+}
+
+describe('haTimings', () => {
+  test("natroni's defaults", () => {
+    expect(haTimings(undefined)).toEqual({
+      ttlMs: 10_000,
+      loopWaitMs: 1_000,
+      retryTimeoutMs: 4_000,
+      maximumLagOnFailover: 1_048_576,
+    });
+  });
+
+  test('loop_wait, then retry_timeout, give way until loop_wait + 2 × retry_timeout <= ttl', () => {
+    expect(haTimings({ ttl: 10, loopWait: 5, retryTimeout: 4 })).toMatchObject({
+      loopWaitMs: 2_000,
+      retryTimeoutMs: 4_000,
+    });
+    expect(haTimings({ ttl: 10, loopWait: 1, retryTimeout: 9 })).toMatchObject({
+      loopWaitMs: 1_000,
+      retryTimeoutMs: 4_000,
+    });
+    expect(haTimings({ ttl: 1 })).toMatchObject({ ttlMs: 4_000 });
+  });
+});
+
+describe('leaderRaceVerdict', () => {
+  test('the most advanced healthy replica races', () => {
+    expect(leaderRaceVerdict(race())).toEqual({ race: true });
+  });
+
+  test.each<[string, Partial<LeaderRaceFacts>, RegExp]>([
+    ['paused', { paused: true }, /paused/],
+    ['nofailover', { me: participant('pg2', 1000, { noFailover: true }) }, /nofailover/],
+    ['in maintenance', { me: participant('pg2', 1000, { inMaintenance: true }) }, /maintenance/],
+    ['not running', { me: { ...participant('pg2', 1000), running: false } }, /not running/],
+    ['lagging', { leaderOptime: 1000 + 2_000_000 }, /exceeds maximum replication lag/],
+    [
+      'on an old timeline',
+      { me: participant('pg2', 1000, { timeline: 1 }) },
+      /timeline 1 is behind/,
+    ],
+    ['behind a peer', { peers: [participant('pg3', 1001)] }, /pg3 has a higher wal position/],
+    [
+      'a primary still alive',
+      { peers: [participant('pg1', 0, { runningPrimary: true })] },
+      /primary \(pg1\) is still alive/,
+    ],
+    [
+      'an equal peer with a higher priority',
+      { peers: [participant('pg3', 1000, { failoverPriority: 2 })] },
+      /pg3 has equally tolerable WAL position and priority 2/,
+    ],
+    ['not synchronous', { syncMembers: ['pg1', 'pg3'] }, /not a synchronous standby/],
+    [
+      'leaving it to a named candidate',
+      { manualCandidate: 'pg3', manualCandidateAvailable: true },
+      /names pg3/,
+    ],
+  ])('does not race when %s', (_case, facts, reason) => {
+    const verdict = leaderRaceVerdict(race(facts));
+    expect(verdict.race).toBe(false);
+    if (!verdict.race) expect(verdict.reason).toMatch(reason);
+  });
+
+  test('a peer that is nofailover, or outside the synchronous set, is no rival', () => {
+    expect(
+      leaderRaceVerdict(race({ peers: [participant('pg3', 5000, { noFailover: true })] })),
+    ).toEqual({ race: true });
+    expect(
+      leaderRaceVerdict(race({ syncMembers: ['pg1', 'pg2'], peers: [participant('pg3', 5000)] })),
+    ).toEqual({ race: true });
+  });
+
+  test('the named candidate races even when lagging', () => {
+    expect(leaderRaceVerdict(race({ manualCandidate: 'pg2', leaderOptime: 10_000_000 }))).toEqual({
+      race: true,
+    });
+  });
+});
+
+describe('switchover', () => {
+  const facts = {
+    leader: 'pg1',
+    candidate: undefined,
+    peers: [
+      participant('pg2', 900),
+      participant('pg3', 1000),
+      participant('pg4', 1000, { noFailover: true }),
+    ],
+    leaderOptime: 1000,
+    maximumLagOnFailover: 1_048_576,
+    syncStandbys: undefined,
+  };
+
+  test('candidates are the healthy peers, most advanced first', () => {
+    expect(switchoverCandidates(facts).map((peer) => peer.name)).toEqual(['pg3', 'pg2']);
+    expect(switchoverCandidates({ ...facts, candidate: 'pg2' }).map((peer) => peer.name)).toEqual([
+      'pg2',
+    ]);
+    expect(
+      switchoverCandidates({ ...facts, syncStandbys: ['pg2'] }).map((peer) => peer.name),
+    ).toEqual(['pg2']);
+    expect(switchoverCandidates({ ...facts, leaderOptime: 5_000_000 })).toEqual([]);
+  });
+
+  test('a scheduled switchover waits, acts, or is dropped when stale', () => {
+    expect(scheduleStep(10_000, 4_000, 1_000)).toEqual({ step: 'wait', dueInMs: 6_000 });
+    expect(scheduleStep(10_000, 10_500, 1_000)).toEqual({ step: 'act' });
+    expect(scheduleStep(10_000, 12_000, 1_000)).toEqual({ step: 'stale' });
+  });
+});
