@@ -1,4 +1,7 @@
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
 import {
   freePort,
   NatsServerProcess,
@@ -11,6 +14,7 @@ const APPS: readonly ServiceApp[] = ['node-agent', 'election', 'api-gateway', 'm
 
 describe('the four services, built, against a real nats-server', () => {
   let nats: NatsServerProcess;
+  let workDir: string | undefined;
   const services = new Map<ServiceApp, ServiceProcess>();
   const service = (app: ServiceApp): ServiceProcess => {
     const found = services.get(app);
@@ -20,12 +24,22 @@ describe('the four services, built, against a real nats-server', () => {
 
   beforeAll(async () => {
     nats = await NatsServerProcess.start();
+    workDir = await mkdtemp(join(tmpdir(), 'natroni-test-apps-'));
+    const configFile = join(workDir, 'pg1.yml');
+    // nofailover: this member never bootstraps, so the suite tests the services, not PostgreSQL.
+    await writeFile(
+      configFile,
+      stringify({
+        scope: 'apps-health',
+        name: 'pg1',
+        nats: { servers: [nats.url] },
+        restapi: { listen: `127.0.0.1:${await freePort()}` },
+        postgresql: { listen: `127.0.0.1:${await freePort()}`, data_dir: join(workDir, 'data') },
+        tags: { nofailover: true },
+      }),
+    );
     for (const app of APPS) {
-      const env = {
-        NATRONI_SCOPE: 'apps-health',
-        NATRONI_NAME: 'pg1',
-        NATRONI_NATS_SERVERS: nats.url,
-      };
+      const env = { NATRONI_CONFIG: configFile };
       services.set(
         app,
         ServiceProcess.start({ app, repoDir: REPO, httpPort: await freePort(), env }),
@@ -36,6 +50,7 @@ describe('the four services, built, against a real nats-server', () => {
   afterAll(async () => {
     for (const started of services.values()) started.kill();
     await nats?.dispose();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
   it.each(APPS)('%s boots and reports NATS up', async (app) => {

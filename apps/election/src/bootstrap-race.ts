@@ -1,0 +1,85 @@
+import { create } from '@bufbuild/protobuf';
+import { ClusterKeys, RevisionConflictError } from '../../../libs/dcs/src/index.ts';
+import {
+  decodeWire,
+  DynamicConfigSchema,
+  InitializeRecordSchema,
+  type DynamicConfig,
+} from '../../../libs/proto/src/index.ts';
+import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
+import { announce, type ElectionContext } from './election-context.ts';
+
+/** The `bootstrap.dcs` section as the `config` key's message; unknown keys are dropped. */
+function bootstrapConfig(context: ElectionContext): DynamicConfig {
+  return decodeWire(DynamicConfigSchema, JSON.stringify(context.config.bootstrap.dcs));
+}
+
+/**
+ * Patroni's bootstrap race (reference/patroni-api.md §5.4): the member that creates the `initialize`
+ * key takes the lease, has its agent run initdb under that term, then records the system identifier
+ * and the dynamic configuration. The others wait for a leader to clone from.
+ */
+export async function raceToBootstrap(context: ElectionContext): Promise<void> {
+  const { store, lease, logger, member } = context;
+  const noFailover = context.config.tags['nofailover'] === true;
+  if (noFailover) {
+    logger.log({ msg: 'waiting for leader to bootstrap (nofailover)' });
+    return;
+  }
+  try {
+    await store.create(
+      ClusterKeys.initialize,
+      create(InitializeRecordSchema, { databaseSystemIdentifier: '' }),
+    );
+  } catch (error) {
+    if (!(error instanceof RevisionConflictError)) throw error;
+    logger.log({ msg: 'failed to acquire initialize lock: waiting for leader to bootstrap' });
+    return;
+  }
+  const grant = await lease.attempt();
+  if (!grant.acquired) {
+    await store.delete(ClusterKeys.initialize);
+    logger.warn({
+      msg: 'won the initialize lock but not the lease: leaving the bootstrap to another',
+    });
+    return;
+  }
+  logger.log({
+    msg: `trying to bootstrap a new cluster: lease term ${grant.term}`,
+    term: grant.term,
+  });
+  const reply = await context.agents.request(
+    member,
+    'bootstrap',
+    { term: grant.term },
+    AGENT_TIMEOUT_MS.bootstrap,
+  );
+  if (!reply.ok) {
+    await store.delete(ClusterKeys.initialize);
+    await lease.release();
+    logger.error({ msg: `Failed to bootstrap cluster: ${reply.message}`, term: grant.term });
+    return;
+  }
+  const systemIdentifier = reply.status?.databaseSystemIdentifier ?? '';
+  await store.put(
+    ClusterKeys.initialize,
+    create(InitializeRecordSchema, { databaseSystemIdentifier: systemIdentifier }),
+  );
+  try {
+    await store.create(ClusterKeys.config, bootstrapConfig(context));
+  } catch (error) {
+    if (!(error instanceof RevisionConflictError)) throw error;
+  }
+  logger.log({
+    msg: `initialized a new cluster: ${member} is primary, lease term ${grant.term}`,
+    term: grant.term,
+  });
+  await announce(context, {
+    kind: 'leader_elected',
+    member,
+    term: grant.term,
+    timeline: reply.status?.timeline ?? 1,
+    lsn: reply.status?.xlog?.location ?? 0,
+    detail: { case: 'leaderElected', value: { previousLeader: '' } },
+  });
+}

@@ -1,0 +1,72 @@
+import type { Logger } from '@nestjs/common';
+import type { AgentClient } from '../../../libs/agent-client/src/index.ts';
+import type {
+  ClusterStore,
+  ClusterView,
+  ClusterWatch,
+  LeaderLease,
+} from '../../../libs/dcs/src/index.ts';
+import { haTimings, type HaTimings } from '../../../libs/domain/src/election/index.ts';
+import type { EventDraft, EventPublisher } from '../../../libs/events/src/index.ts';
+import type { MemberConfig } from '../../../libs/member-config/src/index.ts';
+import type { DynamicConfig } from '../../../libs/proto/src/index.ts';
+
+/** What every part of one member's election shares. */
+export interface ElectionContext {
+  readonly member: string;
+  readonly config: MemberConfig;
+  readonly store: ClusterStore;
+  readonly watch: ClusterWatch;
+  readonly lease: LeaderLease;
+  readonly agents: AgentClient;
+  readonly events: EventPublisher;
+  readonly logger: Logger;
+}
+
+/** The `config` key's timings, or the member file's `bootstrap.dcs` before the cluster has a config. */
+export function timingsOf(view: ClusterView, config: MemberConfig): HaTimings {
+  const stored: DynamicConfig | undefined = view.config?.value;
+  if (stored) return haTimings(stored);
+  const dcs = config.bootstrap.dcs;
+  const number = (key: string) => (typeof dcs[key] === 'number' ? (dcs[key] as number) : undefined);
+  return haTimings({
+    ttl: number('ttl'),
+    loopWait: number('loop_wait'),
+    retryTimeout: number('retry_timeout'),
+    maximumLagOnFailover: number('maximum_lag_on_failover'),
+  });
+}
+
+export function isPaused(view: ClusterView): boolean {
+  return view.config?.value.pause === true;
+}
+
+/** Publishes an event; a lost event is logged, never a reason to stop the HA loop. */
+export async function announce(context: ElectionContext, draft: EventDraft): Promise<void> {
+  try {
+    await context.events.publish(draft);
+  } catch (error) {
+    context.logger.warn({ msg: `could not publish the ${draft.kind} event`, err: error });
+  }
+}
+
+/** Resolves with the first view that satisfies `predicate`, or undefined after `timeoutMs`. */
+export function viewWhere(
+  context: ElectionContext,
+  predicate: (view: ClusterView) => boolean,
+  timeoutMs: number,
+): Promise<ClusterView | undefined> {
+  if (predicate(context.watch.view)) return Promise.resolve(context.watch.view);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      resolve(undefined);
+    }, timeoutMs);
+    const unsubscribe = context.watch.subscribe((view) => {
+      if (!predicate(view)) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(view);
+    });
+  });
+}

@@ -1,0 +1,297 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { AgentClient, AgentUnreachableError } from '../../../libs/agent-client/src/index.ts';
+import {
+  ClusterKeys,
+  ClusterStore,
+  ClusterWatch,
+  LeaderLease,
+  memberKey,
+  type ClusterView,
+} from '../../../libs/dcs/src/index.ts';
+import { leaseMarginMs, renewalIntervalMs } from '../../../libs/domain/src/index.ts';
+import { ensureEventStream, EventPublisher } from '../../../libs/events/src/index.ts';
+import { MEMBER_CONFIG, type MemberConfig } from '../../../libs/member-config/src/index.ts';
+import { InjectNatsConnection } from '../../../libs/nats/src/index.ts';
+import type { MemberStatus } from '../../../libs/proto/src/index.ts';
+import {
+  SERVICE_SETTINGS,
+  type ServiceSettings,
+} from '../../../libs/service-settings/src/index.ts';
+import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
+import { raceToBootstrap } from './bootstrap-race.ts';
+import { announce, isPaused, timingsOf, type ElectionContext } from './election-context.ts';
+import { cloneFromLeader, FollowerDuties } from './follower-duties.ts';
+import { actAsLeader } from './leader-duties.ts';
+import { handleFailoverKey } from './manual-switchover.ts';
+import { acceptsConnections } from './postgres-reachability.ts';
+
+/** Keys whose change wakes the loop at once: a leader change reaches every member immediately. */
+const WAKING_KEYS = new Set([
+  ClusterKeys.leader.name,
+  ClusterKeys.failover.name,
+  ClusterKeys.config.name,
+  ClusterKeys.initialize.name,
+]);
+
+/**
+ * One member's HA loop (reference/patroni-api.md §5.2-5.7): a cycle at every `loop_wait`, at once when
+ * a key that matters changes, and when a lease takeover falls due; lease renewals on their own timer,
+ * so that a long PostgreSQL operation never delays them.
+ */
+@Injectable()
+export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('HaLoop');
+  private context!: ElectionContext;
+  private followers!: FollowerDuties;
+  private cycling = false;
+  private cycleRequested = false;
+  private stopped = false;
+  private cycleTimer: ReturnType<typeof setTimeout> | undefined;
+  private renewalTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    @InjectNatsConnection() private readonly nc: NatsConnection,
+    @Inject(SERVICE_SETTINGS) private readonly settings: ServiceSettings,
+    @Inject(MEMBER_CONFIG) private readonly config: MemberConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { namespace, scope } = this.settings;
+    const member = this.config.name;
+    const store = await ClusterStore.open(this.nc, {
+      namespace,
+      scope,
+      replicas: this.config.nats.kv_replicas,
+      requestTimeoutMs: 2_000,
+    });
+    await ensureEventStream(this.nc, namespace, scope);
+    const watch = await ClusterWatch.start(store);
+    const timings = timingsOf(watch.view, this.config);
+    const lease = new LeaderLease(store, { member, ttlMs: timings.ttlMs });
+    await lease.start();
+    this.context = {
+      member,
+      config: this.config,
+      store,
+      watch,
+      lease,
+      agents: new AgentClient(this.nc, namespace, scope),
+      events: new EventPublisher(this.nc, { namespace, scope }),
+      logger: this.logger,
+    };
+    this.followers = new FollowerDuties(this.context);
+    lease.onLost((reason) => void this.leaseLost(reason));
+    watch.subscribe((_view, key) => {
+      if (WAKING_KEYS.has(key) || key === memberKey(member).name) this.wake();
+    });
+    const renewEvery = renewalIntervalMs(timings.ttlMs, leaseMarginMs(timings.ttlMs));
+    this.renewalTimer = setInterval(() => void this.renew(), renewEvery);
+    this.logger.log({
+      msg: `election of ${member} started: ttl ${timings.ttlMs} ms, renewing every ${renewEvery} ms`,
+    });
+    this.wake();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.cycleTimer);
+    clearInterval(this.renewalTimer);
+    const context = this.context;
+    if (!context) return;
+    const hold = context.lease.held();
+    // Like Patroni on a graceful stop: the primary stops PostgreSQL, then frees the lease at once.
+    if (hold && !isPaused(context.watch.view)) {
+      this.logger.log({
+        msg: `stopping: shutting PostgreSQL down and releasing lease term ${hold.term}`,
+      });
+      await context.agents
+        .request(context.member, 'stop', { mode: 'fast' }, AGENT_TIMEOUT_MS.stop)
+        .catch((error: unknown) =>
+          this.logger.warn({ msg: 'could not stop PostgreSQL', err: error }),
+        );
+      await context.lease.release().catch(() => false);
+    }
+    context.lease.stop();
+    context.watch.stop();
+  }
+
+  /** Asks for a cycle as soon as the current one (if any) ends. */
+  private wake(): void {
+    this.cycleRequested = true;
+    if (!this.cycling) void this.runCycles();
+  }
+
+  private async runCycles(): Promise<void> {
+    this.cycling = true;
+    let nextInMs: number | undefined;
+    while (this.cycleRequested && !this.stopped) {
+      this.cycleRequested = false;
+      clearTimeout(this.cycleTimer);
+      try {
+        nextInMs = await this.cycle();
+      } catch (error) {
+        this.logger.error({ msg: 'HA cycle failed', err: error });
+      }
+    }
+    this.cycling = false;
+    if (this.stopped) return;
+    const loopWaitMs = timingsOf(this.context.watch.view, this.config).loopWaitMs;
+    this.cycleTimer = setTimeout(() => this.wake(), Math.min(loopWaitMs, nextInMs ?? loopWaitMs));
+  }
+
+  /** One HA cycle; returns how soon the next one is wanted, when sooner than loop_wait. */
+  private async cycle(): Promise<number | undefined> {
+    const context = this.context;
+    const view = context.watch.view;
+    const timings = timingsOf(view, this.config);
+    if (!view.initialize) {
+      await raceToBootstrap(context);
+      return undefined;
+    }
+    const hold = context.lease.held();
+    if (view.initialize.value.databaseSystemIdentifier === '' && !hold) {
+      this.logger.log({ msg: 'waiting for leader to bootstrap' });
+      return undefined;
+    }
+    const mine = await this.ownStatus(view);
+    if (!mine) return undefined;
+    if (mine.role === 'uninitialized') {
+      await cloneFromLeader(context, view);
+      return undefined;
+    }
+    if (hold) {
+      if (mine.state === 'running' && mine.role === 'primary') {
+        const switchover = await handleFailoverKey(context, view, mine, hold, timings);
+        if (switchover.handled) return 0;
+        await actAsLeader(context, view, mine, hold);
+        return switchover.wakeInMs;
+      }
+      await actAsLeader(context, view, mine, hold);
+      return undefined;
+    }
+    const leader = this.liveLeader(timings.ttlMs);
+    if (leader && leader.member !== context.member) {
+      await this.followers.follow(view, mine, leader);
+      return undefined;
+    }
+    const retryAt = await this.followers.race(view, mine, timings);
+    return retryAt === undefined ? undefined : Math.max(0, retryAt - performance.now());
+  }
+
+  /** The lease holder, while the lease's last revision is younger than ttl on this member's clock. */
+  private liveLeader(ttlMs: number) {
+    const observed = this.context.lease.observed();
+    if (!observed || observed.free || !observed.record) return undefined;
+    return performance.now() - observed.seenAt < ttlMs ? observed.record : undefined;
+  }
+
+  /**
+   * This member's status from its agent. An agent that does not answer while this member leads is
+   * told apart by PostgreSQL's port: closed (the agent's guard shut it down) frees the lease for a
+   * replica at once; open (a frozen agent) keeps it, since that PostgreSQL still accepts writes.
+   */
+  private async ownStatus(view: ClusterView): Promise<MemberStatus | undefined> {
+    const { context } = this;
+    try {
+      const reply = await context.agents.request(
+        context.member,
+        'status',
+        {},
+        AGENT_TIMEOUT_MS.status,
+      );
+      return reply.status;
+    } catch (error) {
+      if (!(error instanceof AgentUnreachableError)) throw error;
+      const hold = context.lease.held();
+      if (!hold || isPaused(view)) {
+        this.logger.warn({ msg: error.message });
+        return undefined;
+      }
+      if (await acceptsConnections(this.config.postgresql.connect_address, 500)) {
+        this.logger.warn({
+          msg: `${error.message}; PostgreSQL still accepts connections: keeping lease term ${hold.term}`,
+        });
+        return undefined;
+      }
+      this.logger.error({
+        msg: `${error.message} and PostgreSQL is down: releasing lease term ${hold.term}`,
+      });
+      await context.lease.release();
+      await announce(context, {
+        kind: 'lease_lost',
+        member: context.member,
+        term: hold.term,
+        detail: {
+          case: 'leaseLost',
+          value: { reason: 'the agent is gone and PostgreSQL is down' },
+        },
+      });
+      return undefined;
+    }
+  }
+
+  private async renew(): Promise<void> {
+    const { context } = this;
+    if (this.stopped || !context.lease.held()) return;
+    const result = await context.lease.renew();
+    if (result.outcome === 'renewed') {
+      await announce(context, {
+        kind: 'lease_renewed',
+        member: context.member,
+        term: result.term,
+        detail: { case: 'leaseRenewed', value: { latencyMs: result.latencyMs } },
+      });
+    } else if (result.outcome === 'unreachable') {
+      this.logger.warn({ msg: `could not renew the lease: ${result.reason}` });
+    }
+  }
+
+  /** Patroni's "demoted self because failed to update leader lock in DCS", at once, unless paused. */
+  private async leaseLost(reason: string): Promise<void> {
+    const { context } = this;
+    const view = context.watch.view;
+    const term = context.lease.observed()?.record?.term ?? 0;
+    this.logger.error({ msg: `lost the lease: ${reason}`, term });
+    await announce(context, {
+      kind: 'lease_lost',
+      member: context.member,
+      term,
+      detail: { case: 'leaseLost', value: { reason } },
+    });
+    if (isPaused(view)) {
+      this.logger.warn({
+        msg: 'PAUSE: continue to run as primary after failing to update leader lock in DCS',
+      });
+      return;
+    }
+    const mine = await context.agents
+      .request(context.member, 'status', {}, AGENT_TIMEOUT_MS.status)
+      .catch(() => undefined);
+    if (mine?.status?.role === 'primary') {
+      const leader = context.lease.observed()?.record?.member ?? '';
+      const reply = await context.agents
+        .request(
+          context.member,
+          'demote',
+          { term, leader, mode: 'immediate' },
+          AGENT_TIMEOUT_MS.demote,
+        )
+        .catch((error: unknown) => ({ ok: false, message: String(error) }));
+      if (reply.ok)
+        this.logger.warn({ msg: 'demoted self because failed to update leader lock in DCS', term });
+      else
+        this.logger.error({
+          msg: `could not demote after losing the lease: ${reply.message}`,
+          term,
+        });
+    }
+    this.wake();
+  }
+}

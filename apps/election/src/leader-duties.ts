@@ -1,0 +1,116 @@
+import { create } from '@bufbuild/protobuf';
+import { ClusterKeys } from '../../../libs/dcs/src/index.ts';
+import { ClusterStatusSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
+import type { ClusterView, LeaseHold } from '../../../libs/dcs/src/index.ts';
+import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
+import { recordPromotion } from './cluster-history.ts';
+import { announce, type ElectionContext } from './election-context.ts';
+import { walPositionOf } from './peer-probe.ts';
+
+/**
+ * What the lease holder does each cycle (reference/patroni-api.md §5.5): make its PostgreSQL the
+ * primary under its term, and publish the optime in the `status` key.
+ */
+export async function actAsLeader(
+  context: ElectionContext,
+  view: ClusterView,
+  mine: MemberStatus,
+  hold: LeaseHold,
+): Promise<void> {
+  const { member, logger } = context;
+  if (mine.state === 'running' && mine.role === 'primary') {
+    await publishOptime(context, view, walPositionOf(mine));
+    return;
+  }
+  if (mine.state === 'running') {
+    await promote(context, view, mine, hold, performance.now());
+    return;
+  }
+  if (mine.state === 'starting' || mine.state === 'stopping') return;
+  logger.log({
+    msg: `starting primary after failure: ${member}, lease term ${hold.term}`,
+    term: hold.term,
+  });
+  const reply = await context.agents.request(
+    member,
+    'start',
+    { term: hold.term },
+    AGENT_TIMEOUT_MS.start,
+  );
+  if (!reply.ok)
+    logger.error({
+      msg: `could not start PostgreSQL as primary: ${reply.message}`,
+      term: hold.term,
+    });
+}
+
+/**
+ * Promotes this member's replica under the lease term, then records the new timeline. `since` is when
+ * the leaderless time began (the old lease ran out), for the failover event's duration.
+ */
+export async function promote(
+  context: ElectionContext,
+  view: ClusterView,
+  mine: MemberStatus,
+  hold: LeaseHold,
+  since: number,
+): Promise<boolean> {
+  const { member, logger } = context;
+  const previousLeader = view.leader?.value.member ?? '';
+  const endedTimeline = mine.timeline ?? 0;
+  const switchLsn = walPositionOf(mine);
+  const reply = await context.agents.request(
+    member,
+    'promote',
+    { term: hold.term },
+    AGENT_TIMEOUT_MS.promote,
+  );
+  if (!reply.ok) {
+    logger.error({ msg: `could not promote ${member}: ${reply.message}`, term: hold.term });
+    return false;
+  }
+  const timeline = reply.status?.timeline ?? endedTimeline + 1;
+  logger.log({
+    msg: `promoted ${member}: lease term ${hold.term}, timeline ${timeline}`,
+    term: hold.term,
+    timeline,
+  });
+  if (endedTimeline > 0) await recordPromotion(context, endedTimeline, switchLsn);
+  await publishOptime(context, view, reply.status ? walPositionOf(reply.status) : switchLsn);
+  const common = { member, term: hold.term, timeline, lsn: switchLsn };
+  await announce(context, {
+    kind: 'leader_elected',
+    ...common,
+    detail: { case: 'leaderElected', value: { previousLeader } },
+  });
+  await announce(context, {
+    kind: 'role_changed',
+    ...common,
+    detail: { case: 'roleChanged', value: { fromRole: mine.role, toRole: 'primary' } },
+  });
+  if (previousLeader !== '' && previousLeader !== member && !view.failover) {
+    await announce(context, {
+      kind: 'failover',
+      ...common,
+      detail: {
+        case: 'failover',
+        value: {
+          oldLeader: previousLeader,
+          newLeader: member,
+          durationMs: performance.now() - since,
+          reason: 'the leader lease ran out',
+        },
+      },
+    });
+  }
+  return true;
+}
+
+async function publishOptime(
+  context: ElectionContext,
+  view: ClusterView,
+  optime: number,
+): Promise<void> {
+  if (optime === 0 || view.status?.value.optime === optime) return;
+  await context.store.put(ClusterKeys.status, create(ClusterStatusSchema, { optime }));
+}

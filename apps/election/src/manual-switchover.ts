@@ -1,0 +1,209 @@
+import {
+  ClusterKeys,
+  RevisionConflictError,
+  type ClusterView,
+  type LeaseHold,
+} from '../../../libs/dcs/src/index.ts';
+import { create } from '@bufbuild/protobuf';
+import {
+  scheduleStep,
+  switchoverCandidates,
+  type HaTimings,
+} from '../../../libs/domain/src/election/index.ts';
+import { ClusterStatusSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
+import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
+import { announce, isPaused, viewWhere, type ElectionContext } from './election-context.ts';
+import { probeMembers, walPositionOf } from './peer-probe.ts';
+
+/** How long the stopped leader waits for its candidate to hold everything it wrote. */
+const CATCH_UP_TIMEOUT_MS = 5_000;
+/** How long the demoted leader waits for its candidate to take the lease before following anyone. */
+const NEW_LEADER_TIMEOUT_MS = 30_000;
+
+export type SwitchoverOutcome = { handled: false; wakeInMs?: number } | { handled: true };
+
+/**
+ * The leader's side of a manual switchover or failover (reference/patroni-api.md §5.7). Returns
+ * `handled` when this member gave up the lease.
+ */
+export async function handleFailoverKey(
+  context: ElectionContext,
+  view: ClusterView,
+  mine: MemberStatus,
+  hold: LeaseHold,
+  timings: HaTimings,
+): Promise<SwitchoverOutcome> {
+  const entry = view.failover;
+  if (!entry) return { handled: false };
+  const request = entry.value;
+  const { member, logger } = context;
+  const clear = async (why: string) => {
+    logger.log({ msg: why, term: hold.term });
+    await context.store.delete(ClusterKeys.failover, entry.revision).catch((error: unknown) => {
+      if (!(error instanceof RevisionConflictError)) throw error;
+    });
+  };
+  if (request.scheduledAt) {
+    if (isPaused(view)) {
+      await clear('scheduled switchover cancelled: the cluster is paused');
+      return { handled: false };
+    }
+    const step = scheduleStep(Date.parse(request.scheduledAt), Date.now(), timings.loopWaitMs);
+    if (step.step === 'wait') {
+      logger.log({ msg: `Awaiting switchover at ${request.scheduledAt}` });
+      return { handled: false, wakeInMs: step.dueInMs };
+    }
+    if (step.step === 'stale') {
+      await clear(`scheduled switchover at ${request.scheduledAt} is stale: cleared`);
+      return { handled: false };
+    }
+  }
+  if (request.member === member) {
+    await clear('switchover: I am already the leader');
+    return { handled: false };
+  }
+  if (request.leader && request.leader !== member) {
+    await clear(`switchover: leader name does not match (${request.leader} is not ${member})`);
+    return { handled: false };
+  }
+  const others = [...view.members.keys()].filter((name) => name !== member);
+  const peers = await probeMembers(context.agents, others);
+  const [candidate] = switchoverCandidates({
+    leader: member,
+    candidate: request.member,
+    peers,
+    leaderOptime: walPositionOf(mine),
+    maximumLagOnFailover: timings.maximumLagOnFailover,
+    syncStandbys: undefined,
+  });
+  const details = {
+    leader: member,
+    candidate: request.member ?? '',
+    scheduledAt: request.scheduledAt ?? '',
+  };
+  if (!candidate) {
+    await announce(context, {
+      kind: 'switchover_failed',
+      member,
+      term: hold.term,
+      detail: {
+        case: 'switchoverFailed',
+        value: { ...details, reason: 'no healthy members found' },
+      },
+    });
+    await clear('switchover: no healthy members found');
+    return { handled: false };
+  }
+  return gracefulDemote(context, mine, hold, candidate.name, details);
+}
+
+/**
+ * Stops PostgreSQL cleanly (fast shutdown with its checkpoint), waits until the candidate holds
+ * everything written, and only then releases the lease to it: no acknowledged write is lost and at
+ * no moment are two primaries writable. Then follows the candidate.
+ */
+async function gracefulDemote(
+  context: ElectionContext,
+  mine: MemberStatus,
+  hold: LeaseHold,
+  candidate: string,
+  details: { leader: string; candidate: string; scheduledAt: string },
+): Promise<SwitchoverOutcome> {
+  const { member, logger, agents } = context;
+  const startedAt = performance.now();
+  const announced = { ...details, candidate };
+  await announce(context, {
+    kind: 'switchover_started',
+    member,
+    term: hold.term,
+    timeline: mine.timeline ?? 0,
+    lsn: walPositionOf(mine),
+    detail: { case: 'switchoverStarted', value: announced },
+  });
+  logger.log({ msg: `switchover: demoting myself in favour of ${candidate}`, term: hold.term });
+  const stopped = await agents.request(member, 'stop', { mode: 'fast' }, AGENT_TIMEOUT_MS.stop);
+  const finalLsn = stopped.status?.xlog?.location ?? walPositionOf(mine);
+  const caughtUp = stopped.ok && (await candidateHolds(context, candidate, finalLsn));
+  if (!caughtUp) {
+    const reason = stopped.ok
+      ? `${candidate} did not receive everything up to ${finalLsn} within ${CATCH_UP_TIMEOUT_MS} ms`
+      : `could not stop PostgreSQL: ${stopped.message}`;
+    logger.error({ msg: `switchover to ${candidate} abandoned: ${reason}`, term: hold.term });
+    await agents.request(member, 'start', { term: hold.term }, AGENT_TIMEOUT_MS.start);
+    await announce(context, {
+      kind: 'switchover_failed',
+      member,
+      term: hold.term,
+      detail: {
+        case: 'switchoverFailed',
+        value: { ...announced, reason, durationMs: performance.now() - startedAt },
+      },
+    });
+    return { handled: false };
+  }
+  await context.store.put(ClusterKeys.status, create(ClusterStatusSchema, { optime: finalLsn }));
+  await context.lease.release();
+  logger.log({
+    msg: `switchover: released the lease (term ${hold.term}) to ${candidate}`,
+    term: hold.term,
+  });
+  const next = await viewWhere(
+    context,
+    (view) => {
+      const leader = view.leader?.value.member;
+      return (
+        leader !== undefined &&
+        leader !== member &&
+        view.members.get(leader)?.value.role === 'primary'
+      );
+    },
+    NEW_LEADER_TIMEOUT_MS,
+  );
+  const newLeader = next?.leader?.value;
+  if (!next || !newLeader) {
+    logger.error({ msg: `switchover: no new leader within ${NEW_LEADER_TIMEOUT_MS} ms` });
+    return { handled: true };
+  }
+  const connUrl = next.members.get(newLeader.member)?.value.connUrl ?? '';
+  await agents.request(
+    member,
+    'follow',
+    { term: newLeader.term, leader: newLeader.member, connUrl },
+    AGENT_TIMEOUT_MS.follow,
+  );
+  logger.log({
+    msg: `switchover completed: following ${newLeader.member}, lease term ${newLeader.term}`,
+  });
+  await announce(context, {
+    kind: 'switchover_completed',
+    member,
+    term: newLeader.term,
+    detail: {
+      case: 'switchoverCompleted',
+      value: {
+        ...announced,
+        candidate: newLeader.member,
+        durationMs: performance.now() - startedAt,
+      },
+    },
+  });
+  return { handled: true };
+}
+
+/** Polls the candidate's agent until its received WAL reaches `lsn`, within CATCH_UP_TIMEOUT_MS. */
+async function candidateHolds(
+  context: ElectionContext,
+  candidate: string,
+  lsn: number,
+): Promise<boolean> {
+  const deadline = performance.now() + CATCH_UP_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    const reply = await context.agents
+      .request(candidate, 'status', {}, AGENT_TIMEOUT_MS.status)
+      .catch(() => undefined);
+    const received = reply?.status?.xlog?.receivedLocation ?? 0;
+    if (received >= lsn) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
