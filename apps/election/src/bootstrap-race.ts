@@ -48,13 +48,11 @@ export async function raceToBootstrap(context: ElectionContext): Promise<void> {
     msg: `trying to bootstrap a new cluster: lease term ${grant.term}`,
     term: grant.term,
   });
-  const reply = await context.agents.request(
-    member,
-    'bootstrap',
-    { term: grant.term },
-    AGENT_TIMEOUT_MS.bootstrap,
-  );
+  const reply = await context.agents
+    .request(member, 'bootstrap', { term: grant.term }, AGENT_TIMEOUT_MS.bootstrap)
+    .catch((error: unknown) => ({ ok: false, message: String(error), status: undefined }));
   if (!reply.ok) {
+    // As Patroni: free the initialize key so that another member (or this one) can try again.
     await store.delete(ClusterKeys.initialize);
     await lease.release();
     logger.error({ msg: `Failed to bootstrap cluster: ${reply.message}`, term: grant.term });

@@ -151,6 +151,8 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     const context = this.context;
     const view = context.watch.view;
     const timings = timingsOf(view, this.config);
+    const mine = await this.ownStatus(view);
+    if (!mine) return undefined;
     if (!view.initialize) {
       await raceToBootstrap(context);
       return undefined;
@@ -160,8 +162,6 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       this.logger.log({ msg: 'waiting for leader to bootstrap' });
       return undefined;
     }
-    const mine = await this.ownStatus(view);
-    if (!mine) return undefined;
     if (mine.role === 'uninitialized') {
       await cloneFromLeader(context, view);
       return undefined;

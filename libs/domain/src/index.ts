@@ -1,2 +1,30 @@
 export { assertValidName, nameError, type NameKind } from './names.ts';
 export { holderDeadline, leaseMarginMs, renewalIntervalMs, takeoverDueAt } from './lease-timing.ts';
+export {
+  isQueryableState,
+  POSTGRES_STATES,
+  postgresStateLabel,
+  postgresStateNumber,
+  postgresStateNumberOfLabel,
+  UNKNOWN_STATE_LABEL,
+  type PostgresStateLabel,
+  type PostgresStateName,
+} from './postgres-state.ts';
+export { callbackRole, MEMBER_ROLES, RESTART_ROLES, type MemberRole } from './member-role.ts';
+export { judgeTerm, raiseTerm, type TermVerdict } from './term-fence.ts';
+export { formatLsn, parseLsn, timelineOfWalFile } from './lsn.ts';
+export {
+  formatSettingWithUnit,
+  pendingRestartReason,
+  type PendingRestartParameter,
+  type PendingSettingRow,
+} from './pending-restart.ts';
+export {
+  parsePostgresVersion,
+  restartConditionsMet,
+  restartRequestError,
+  type RestartConditions,
+  type RestartSubject,
+} from './restart-conditions.ts';
+export { slotNameForMember } from './replication-slot.ts';
+export * from './patroni/index.ts';

@@ -14,12 +14,14 @@ export const CONFIG_FILE_VARIABLE = 'NATRONI_CONFIG';
 
 /**
  * Starts one service: its member configuration file (when NATRONI_CONFIG names one) and settings from
- * the environment, its root module on Fastify, shutdown on SIGTERM and SIGINT, then listening. A failure
- * to start is logged and ends the process with exit code 1.
+ * the environment, its root module on Fastify, shutdown on SIGTERM and SIGINT, `configure` (what the
+ * service adds before it listens), then listening. A failure to start is logged and ends the process
+ * with exit code 1.
  */
 export async function bootService(
   service: ServiceName,
   rootModule: (settings: ServiceSettings, config: MemberConfig | undefined) => DynamicModule,
+  configure?: (app: NestFastifyApplication) => Promise<void>,
 ): Promise<NestFastifyApplication> {
   try {
     const configFile = process.env[CONFIG_FILE_VARIABLE];
@@ -33,6 +35,7 @@ export async function bootService(
     // Only these two: Deno refuses to bind some of the signals Nest listens to by default (SIGILL).
     // useProcessExit makes a clean shutdown end with exit code 0 instead of re-raising the signal.
     app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+    await configure?.(app);
     const { host, port } = settings.http;
     await app.listen(port, host);
     new Logger('Boot').log({ msg: `${service} ready`, host, port });

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file natroni/v1/commands.proto.
  */
 export const file_natroni_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("ChluYXRyb25pL3YxL2NvbW1hbmRzLnByb3RvEgpuYXRyb25pLnYxIg8KDVN0YXR1c1JlcXVlc3Qi2AEKDlJlc3RhcnRSZXF1ZXN0EhEKBHJvbGUYASABKAlIAIgBARIdChBwb3N0Z3Jlc192ZXJzaW9uGAIgASgJSAGIAQESHAoPcmVzdGFydF9wZW5kaW5nGAMgASgISAKIAQESFQoIc2NoZWR1bGUYBCABKAlIA4gBARIUCgd0aW1lb3V0GAUgASgBSASIAQFCBwoFX3JvbGVCEwoRX3Bvc3RncmVzX3ZlcnNpb25CEgoQX3Jlc3RhcnRfcGVuZGluZ0ILCglfc2NoZWR1bGVCCgoIX3RpbWVvdXQiDwoNUmVsb2FkUmVxdWVzdCI5ChNSZWluaXRpYWxpemVSZXF1ZXN0Eg0KBWZvcmNlGAEgASgIEhMKC2Zyb21fbGVhZGVyGAIgASgIIh4KDlByb21vdGVSZXF1ZXN0EgwKBHRlcm0YASABKA0iOwoNRGVtb3RlUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg4KBmxlYWRlchgCIAEoCRIMCgRtb2RlGAMgASgJIj8KDUZvbGxvd1JlcXVlc3QSDAoEdGVybRgBIAEoDRIOCgZsZWFkZXIYAiABKAkSEAoIY29ubl91cmwYAyABKAkiGwoLU3RvcFJlcXVlc3QSDAoEbW9kZRgBIAEoCSIOCgxTdGFydFJlcXVlc3QiEgoQQm9vdHN0cmFwUmVxdWVzdCI+CgxDbG9uZVJlcXVlc3QSFQoNc291cmNlX21lbWJlchgBIAEoCRIXCg9zb3VyY2VfY29ubl91cmwYAiABKAkiNgoNUmV3aW5kUmVxdWVzdBIMCgR0ZXJtGAEgASgNEhcKD3NvdXJjZV9jb25uX3VybBgCIAEoCSJpCgxDb21tYW5kUmVwbHkSCgoCb2sYASABKAgSDwoHbWVzc2FnZRgCIAEoCRISCgplcnJvcl9jb2RlGAMgASgJEigKBnN0YXR1cxgEIAEoCzIYLm5hdHJvbmkudjEuTWVtYmVyU3RhdHVzYgZwcm90bzM", [file_natroni_v1_member]);
+  fileDesc("ChluYXRyb25pL3YxL2NvbW1hbmRzLnByb3RvEgpuYXRyb25pLnYxIg8KDVN0YXR1c1JlcXVlc3Qi2AEKDlJlc3RhcnRSZXF1ZXN0EhEKBHJvbGUYASABKAlIAIgBARIdChBwb3N0Z3Jlc192ZXJzaW9uGAIgASgJSAGIAQESHAoPcmVzdGFydF9wZW5kaW5nGAMgASgISAKIAQESFQoIc2NoZWR1bGUYBCABKAlIA4gBARIUCgd0aW1lb3V0GAUgASgBSASIAQFCBwoFX3JvbGVCEwoRX3Bvc3RncmVzX3ZlcnNpb25CEgoQX3Jlc3RhcnRfcGVuZGluZ0ILCglfc2NoZWR1bGVCCgoIX3RpbWVvdXQiDwoNUmVsb2FkUmVxdWVzdCI5ChNSZWluaXRpYWxpemVSZXF1ZXN0Eg0KBWZvcmNlGAEgASgIEhMKC2Zyb21fbGVhZGVyGAIgASgIIh4KDlByb21vdGVSZXF1ZXN0EgwKBHRlcm0YASABKA0iOwoNRGVtb3RlUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg4KBmxlYWRlchgCIAEoCRIMCgRtb2RlGAMgASgJIj8KDUZvbGxvd1JlcXVlc3QSDAoEdGVybRgBIAEoDRIOCgZsZWFkZXIYAiABKAkSEAoIY29ubl91cmwYAyABKAkiGwoLU3RvcFJlcXVlc3QSDAoEbW9kZRgBIAEoCSIcCgxTdGFydFJlcXVlc3QSDAoEdGVybRgBIAEoDSIgChBCb290c3RyYXBSZXF1ZXN0EgwKBHRlcm0YASABKA0iPgoMQ2xvbmVSZXF1ZXN0EhUKDXNvdXJjZV9tZW1iZXIYASABKAkSFwoPc291cmNlX2Nvbm5fdXJsGAIgASgJIjYKDVJld2luZFJlcXVlc3QSDAoEdGVybRgBIAEoDRIXCg9zb3VyY2VfY29ubl91cmwYAiABKAkiaQoMQ29tbWFuZFJlcGx5EgoKAm9rGAEgASgIEg8KB21lc3NhZ2UYAiABKAkSEgoKZXJyb3JfY29kZRgDIAEoCRIoCgZzdGF0dXMYBCABKAsyGC5uYXRyb25pLnYxLk1lbWJlclN0YXR1c2IGcHJvdG8z", [file_natroni_v1_member]);
 
 /**
  * verb "status": report the member's current status without changing anything.
@@ -241,6 +241,12 @@ export const StopRequestSchema: GenMessage<StopRequest> = /*@__PURE__*/
  * @generated from message natroni.v1.StartRequest
  */
 export type StartRequest = Message<"natroni.v1.StartRequest"> & {
+  /**
+   * The term of the lease this member holds; required when it would start as primary.
+   *
+   * @generated from field: uint32 term = 1;
+   */
+  term: number;
 };
 
 /**
@@ -257,6 +263,12 @@ export const StartRequestSchema: GenMessage<StartRequest> = /*@__PURE__*/
  * @generated from message natroni.v1.BootstrapRequest
  */
 export type BootstrapRequest = Message<"natroni.v1.BootstrapRequest"> & {
+  /**
+   * The term of the lease the sender holds: the new cluster's primary runs under it.
+   *
+   * @generated from field: uint32 term = 1;
+   */
+  term: number;
 };
 
 /**

@@ -1,0 +1,40 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
+import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway-settings.ts';
+import { healthCheckPaths } from './patroni/health-check-paths.openapi.ts';
+
+/**
+ * What the gateway adds to a created application before it listens: Patroni's body handling (the
+ * request Content-Type is ignored, bodies are read as text up to a limit and parsed by the handlers)
+ * and the OpenAPI description at `/openapi.json` with its UI at `/docs` (unless `swaggerUi` is false).
+ */
+export async function configureGateway(
+  app: NestFastifyApplication,
+  options: { swaggerUi?: boolean } = {},
+): Promise<void> {
+  await app.init();
+  const settings = app.get<GatewaySettings>(GATEWAY_SETTINGS);
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    '*',
+    { parseAs: 'string', bodyLimit: settings.bodyLimitBytes },
+    (_request, body, done) => done(null, body),
+  );
+
+  const config = new DocumentBuilder()
+    .setTitle('natroni api-gateway')
+    .setDescription(
+      "Patroni's REST API, per member (one listener each). Unsafe methods need Basic auth when restapi credentials are configured.",
+    )
+    .addBasicAuth()
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  document.paths = { ...healthCheckPaths(), ...document.paths };
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    // The UI's assets load @fastify/static with a dynamic import, which jest's VM cannot run.
+    ui: options.swaggerUi ?? true,
+  });
+}

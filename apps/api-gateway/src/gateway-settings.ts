@@ -1,0 +1,92 @@
+import { nameError } from '../../../libs/domain/src/index.ts';
+import {
+  ServiceSettingsError,
+  type Environment,
+} from '../../../libs/service-settings/src/index.ts';
+
+export const GATEWAY_ENV = {
+  members: 'NATRONI_GATEWAY_MEMBERS',
+  username: 'NATRONI_RESTAPI_USERNAME',
+  password: 'NATRONI_RESTAPI_PASSWORD',
+  bodyLimit: 'NATRONI_GATEWAY_BODY_LIMIT',
+  switchoverTimeout: 'NATRONI_GATEWAY_SWITCHOVER_TIMEOUT',
+} as const;
+
+/** One member the gateway answers the bare Patroni paths for, on its own listener. */
+export interface ServedMember {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface GatewaySettings {
+  readonly members: readonly ServedMember[];
+  /** Patroni's `restapi.authentication`; unsafe methods are open when it is absent. */
+  readonly auth?: { readonly username: string; readonly password: string };
+  readonly bodyLimitBytes: number;
+  /** How long an immediate switchover waits for its outcome; undefined: Patroni's 2 × max(10, loop_wait). */
+  readonly switchoverTimeoutMs?: number;
+}
+
+export const GATEWAY_SETTINGS = Symbol('GatewaySettings');
+
+const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+function parseMembers(text: string, problems: string[]): ServedMember[] {
+  const members: ServedMember[] = [];
+  for (const item of text.split(',').map((part) => part.trim())) {
+    if (item === '') continue;
+    const match = /^([^=]+)=(?:(.+):)?(\d{1,5})$/.exec(item);
+    const name = match?.[1]?.trim() ?? '';
+    const port = Number(match?.[3]);
+    const error = match ? nameError('member name', name) : undefined;
+    if (!match || error || port < 1 || port > 65535) {
+      problems.push(
+        `${GATEWAY_ENV.members}: ${JSON.stringify(item)} is not name=host:port${error ? ` (${error})` : ''}`,
+      );
+      continue;
+    }
+    members.push({ name, host: match[2] ?? '127.0.0.1', port });
+  }
+  const names = new Set(members.map((member) => member.name));
+  if (names.size !== members.length)
+    problems.push(`${GATEWAY_ENV.members}: a member is listed twice`);
+  return members;
+}
+
+function positiveNumber(
+  env: Environment,
+  variable: string,
+  problems: string[],
+): number | undefined {
+  const text = env[variable]?.trim();
+  if (!text) return undefined;
+  const value = Number(text);
+  if (Number.isFinite(value) && value > 0) return value;
+  problems.push(`${variable}: ${JSON.stringify(text)} is not a positive number`);
+  return undefined;
+}
+
+/**
+ * The gateway's own settings: `NATRONI_GATEWAY_MEMBERS="pg1=127.0.0.1:8008,pg2=127.0.0.1:8009"`,
+ * `NATRONI_RESTAPI_USERNAME` + `NATRONI_RESTAPI_PASSWORD`, `NATRONI_GATEWAY_BODY_LIMIT` (bytes) and
+ * `NATRONI_GATEWAY_SWITCHOVER_TIMEOUT` (seconds).
+ */
+export function gatewaySettingsFromEnv(env: Environment): GatewaySettings {
+  const problems: string[] = [];
+  const members = parseMembers(env[GATEWAY_ENV.members] ?? '', problems);
+  const username = env[GATEWAY_ENV.username] || undefined;
+  const password = env[GATEWAY_ENV.password] || undefined;
+  if ((username === undefined) !== (password === undefined)) {
+    problems.push(`${GATEWAY_ENV.username} and ${GATEWAY_ENV.password} must be set together`);
+  }
+  const bodyLimit = positiveNumber(env, GATEWAY_ENV.bodyLimit, problems);
+  const switchoverTimeout = positiveNumber(env, GATEWAY_ENV.switchoverTimeout, problems);
+  if (problems.length > 0) throw new ServiceSettingsError('api-gateway', problems);
+  return {
+    members,
+    ...(username !== undefined && password !== undefined ? { auth: { username, password } } : {}),
+    bodyLimitBytes: Math.floor(bodyLimit ?? DEFAULT_BODY_LIMIT),
+    ...(switchoverTimeout === undefined ? {} : { switchoverTimeoutMs: switchoverTimeout * 1000 }),
+  };
+}

@@ -1,0 +1,94 @@
+import { create } from '@bufbuild/protobuf';
+import { Controller, Delete, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBasicAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { decideRestart } from '../../../../libs/domain/src/index.ts';
+import { RestartRequestSchema } from '../../../../libs/proto/src/index.ts';
+import { AgentClient } from './agent-client.ts';
+import { BasicAuthGuard } from './basic-auth.guard.ts';
+import { RestartRequestDto } from './dto/restart-request.dto.ts';
+import { LiveCluster } from './live-cluster.ts';
+import { PatroniHttpError } from './patroni-http-error.ts';
+import { sendPlain } from './plain-reply.ts';
+import { jsonBody, validated } from './request-body.ts';
+import { ServedMember } from './served-member.ts';
+
+/** Beyond Patroni's primary_start_timeout (300 s), the gateway stops waiting for the agent. */
+const DEFAULT_RESTART_WAIT_MS = 310_000;
+
+/** `POST|DELETE /restart` for the listener's member (§4.3, §4.4), carried out by its agent. */
+@ApiTags('member')
+@ApiBasicAuth()
+@UseGuards(BasicAuthGuard)
+@Controller('restart')
+export class RestartController {
+  constructor(
+    private readonly cluster: LiveCluster,
+    private readonly agent: AgentClient,
+  ) {}
+
+  @Post()
+  @ApiOperation({
+    summary: "Restart this member's PostgreSQL, now or at schedule, if conditions hold.",
+  })
+  @ApiBody({ type: RestartRequestDto, required: false })
+  @ApiResponse({ status: 200, description: 'restarted successfully' })
+  @ApiResponse({ status: 202, description: 'Restart scheduled' })
+  @ApiResponse({ status: 400, description: 'invalid filter' })
+  @ApiResponse({
+    status: 503,
+    description: 'conditions not satisfied, failed, or agent unreachable',
+  })
+  async restart(
+    @ServedMember() member: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const body = jsonBody(request, false);
+    validated(RestartRequestDto, body);
+    const decision = decideRestart(body, this.cluster.facts().paused, Date.now());
+    if (!decision.ok) throw new PatroniHttpError(decision.code, decision.message);
+    const { filters } = decision;
+    const message = create(RestartRequestSchema, {
+      ...(filters.role === undefined ? {} : { role: filters.role }),
+      ...(filters.postgresVersion === undefined
+        ? {}
+        : { postgresVersion: filters.postgresVersion }),
+      ...(filters.restartPending === undefined ? {} : { restartPending: filters.restartPending }),
+      ...(filters.schedule === undefined ? {} : { schedule: filters.schedule }),
+      ...(filters.timeoutSeconds === undefined ? {} : { timeout: filters.timeoutSeconds }),
+    });
+    const waitMs =
+      filters.timeoutSeconds === undefined
+        ? DEFAULT_RESTART_WAIT_MS
+        : (filters.timeoutSeconds + 10) * 1000;
+    const answer = await this.agent.send(member, 'restart', RestartRequestSchema, message, waitMs);
+    const scheduled = filters.schedule !== undefined;
+    if (answer.ok) {
+      sendPlain(
+        reply,
+        scheduled ? 202 : 200,
+        scheduled ? 'Restart scheduled' : answer.message || 'restarted successfully',
+      );
+    } else if (answer.errorCode === 'bad_request') {
+      sendPlain(reply, 400, answer.message || 'restart failed');
+    } else if (scheduled) {
+      sendPlain(reply, 409, answer.message || 'Another restart is already scheduled');
+    } else {
+      sendPlain(reply, 503, answer.message || 'restart failed');
+    }
+  }
+
+  @Delete()
+  @ApiOperation({ summary: 'Cancel the scheduled restart of this member.' })
+  @ApiResponse({ status: 404, description: 'no restarts are scheduled' })
+  cancel(@ServedMember() member: string, @Res() reply: FastifyReply): void {
+    const status = this.cluster.view.members.get(member)?.value;
+    if (!status?.scheduledRestart) {
+      sendPlain(reply, 404, 'no restarts are scheduled');
+      return;
+    }
+    // The agent's contract (commands.proto) has no verb to cancel a scheduled restart yet.
+    sendPlain(reply, 503, 'cancelling a scheduled restart is not supported by the agent yet');
+  }
+}

@@ -1,0 +1,87 @@
+import { DEFAULT_LOOP_WAIT_S, DEFAULT_TTL_S } from './cluster-facts.ts';
+import type { DynamicConfig, JsonObject, JsonValue } from './proto-types.ts';
+
+const DEFAULT_RETRY_TIMEOUT_S = 10;
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function withoutNulls(value: JsonValue): JsonValue {
+  if (!isObject(value)) return value;
+  const result: JsonObject = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== null) result[key] = withoutNulls(item);
+  }
+  return result;
+}
+
+function stringForm(value: JsonValue | undefined): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * Patroni's `patch_config` (§2.5) on a copy: `null` removes a key, objects merge recursively, scalars
+ * are replaced when their string forms differ, new keys are added. Returns the merged config and
+ * whether anything changed.
+ */
+export function patchConfig(
+  current: JsonObject,
+  patch: JsonObject,
+): { config: JsonObject; changed: boolean } {
+  const config: JsonObject = { ...current };
+  let changed = false;
+  for (const [name, value] of Object.entries(patch)) {
+    if (name === '__proto__') {
+      // Kept as an own key, so that validation refuses it instead of it becoming the prototype.
+      Object.defineProperty(config, name, { value, enumerable: true, writable: true });
+      changed = true;
+      continue;
+    }
+    const existing = Object.hasOwn(config, name) ? config[name] : undefined;
+    if (value === null) {
+      if (existing !== undefined && existing !== null) changed = true;
+      delete config[name];
+    } else if (existing !== undefined) {
+      if (isObject(value) && isObject(existing)) {
+        const merged = patchConfig(existing, value);
+        config[name] = merged.config;
+        changed ||= merged.changed;
+      } else if (isObject(value) || stringForm(existing) !== stringForm(value)) {
+        config[name] = withoutNulls(value);
+        changed = true;
+      }
+    } else {
+      config[name] = withoutNulls(value);
+      changed = true;
+    }
+  }
+  return { config, changed };
+}
+
+/** §6.1: minimums and `loop_wait + 2 × retry_timeout <= ttl`, checked on the values with defaults. */
+export function dynamicConfigProblems(config: DynamicConfig): string[] {
+  const problems: string[] = [];
+  const ttl = config.ttl ?? DEFAULT_TTL_S;
+  const loopWait = config.loopWait ?? DEFAULT_LOOP_WAIT_S;
+  const retryTimeout = config.retryTimeout ?? DEFAULT_RETRY_TIMEOUT_S;
+  if (ttl < 20) problems.push(`ttl must be at least 20 seconds, got ${ttl}`);
+  if (loopWait < 1) problems.push(`loop_wait must be at least 1 second, got ${loopWait}`);
+  if (retryTimeout < 3)
+    problems.push(`retry_timeout must be at least 3 seconds, got ${retryTimeout}`);
+  if (loopWait + 2 * retryTimeout > ttl) {
+    problems.push(
+      `loop_wait + 2 * retry_timeout must not exceed ttl: ${loopWait} + 2 * ${retryTimeout} > ${ttl}`,
+    );
+  }
+  if (config.synchronousNodeCount !== undefined && config.synchronousNodeCount < 1)
+    problems.push('synchronous_node_count must be at least 1');
+  const mode = config.synchronousMode?.kind;
+  if (mode && mode.case !== 'boolValue' && mode.case !== 'nullValue') {
+    const valid =
+      mode.case === 'stringValue' &&
+      ['on', 'off', 'true', 'false', 'yes', 'no', 'quorum'].includes(mode.value.toLowerCase());
+    if (!valid) problems.push('synchronous_mode must be true, false or "quorum"');
+  }
+  return problems;
+}
