@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './free-port.ts';
@@ -72,6 +72,23 @@ export interface LocalMember {
   election: ServiceProcess;
 }
 
+function launchService(
+  options: LocalClusterOptions,
+  app: ServiceApp,
+  httpPort: number,
+  env: Record<string, string>,
+  label: string,
+): ServiceProcess {
+  const logFile = options.logToFiles ? join(options.baseDir, 'logs', `${label}.log`) : undefined;
+  return ServiceProcess.start({ app, repoDir: options.repoDir, httpPort, env, logFile });
+}
+
+function launch(options: LocalClusterOptions, app: 'node-agent' | 'election', member: LocalMember) {
+  const port = app === 'node-agent' ? member.ports.agent : member.ports.election;
+  const label = `${member.name}-${app === 'node-agent' ? 'agent' : 'election'}`;
+  return launchService(options, app, port, { NATRONI_CONFIG: member.configFile }, label);
+}
+
 /**
  * A complete natroni cluster on one machine, as local processes: nats-server with JetStream, and for
  * each member a node-agent and an election, then the api-gateway and metrics. `npm start` runs it; the
@@ -93,25 +110,6 @@ export class LocalCluster {
       port: options.ports.nats,
     });
     const started: ServiceProcess[] = [];
-    const launch = (
-      app: ServiceApp,
-      httpPort: number,
-      env: Record<string, string>,
-      label: string,
-    ) => {
-      const logFile = options.logToFiles
-        ? join(options.baseDir, 'logs', `${label}.log`)
-        : undefined;
-      const service = ServiceProcess.start({
-        app,
-        repoDir: options.repoDir,
-        httpPort,
-        env,
-        logFile,
-      });
-      started.push(service);
-      return service;
-    };
     try {
       const members: LocalMember[] = [];
       for (const [index, ports] of options.ports.members.entries()) {
@@ -119,40 +117,69 @@ export class LocalCluster {
         const configFile = join(options.baseDir, `${name}.yml`);
         const dataDir = join(options.baseDir, name, 'data');
         await writeFile(configFile, stringify(memberConfigDocument(options, name, ports, dataDir)));
-        const env = { NATRONI_CONFIG: configFile };
-        members.push({
-          name,
-          ports,
-          configFile,
-          dataDir,
-          agent: launch('node-agent', ports.agent, env, `${name}-agent`),
-          election: launch('election', ports.election, env, `${name}-election`),
-        });
+        const member = { name, ports, configFile, dataDir } as LocalMember;
+        member.agent = launch(options, 'node-agent', member);
+        member.election = launch(options, 'election', member);
+        started.push(member.agent, member.election);
+        members.push(member);
       }
-      const clusterEnv = {
-        NATRONI_SCOPE: options.scope,
-        NATRONI_NATS_SERVERS: nats.url,
+      const clusterEnv = { NATRONI_SCOPE: options.scope, NATRONI_NATS_SERVERS: nats.url };
+      const gatewayEnv = {
+        ...clusterEnv,
+        NATRONI_GATEWAY_MEMBERS: members
+          .map((member) => `${member.name}=127.0.0.1:${member.ports.restapi}`)
+          .join(','),
+        NATRONI_RESTAPI_USERNAME: options.restapiCredentials.username,
+        NATRONI_RESTAPI_PASSWORD: options.restapiCredentials.password,
       };
-      const gateway = launch(
+      const gateway = launchService(
+        options,
         'api-gateway',
         options.ports.gateway,
-        {
-          ...clusterEnv,
-          NATRONI_GATEWAY_MEMBERS: members
-            .map((member) => `${member.name}=127.0.0.1:${member.ports.restapi}`)
-            .join(','),
-          NATRONI_RESTAPI_USERNAME: options.restapiCredentials.username,
-          NATRONI_RESTAPI_PASSWORD: options.restapiCredentials.password,
-        },
+        gatewayEnv,
         'gateway',
       );
-      const metrics = launch('metrics', options.ports.metrics, clusterEnv, 'metrics');
+      const metrics = launchService(
+        options,
+        'metrics',
+        options.ports.metrics,
+        clusterEnv,
+        'metrics',
+      );
+      started.push(gateway, metrics);
       await Promise.all(started.map((service) => service.healthWith(200, 30_000)));
       return new LocalCluster(options, nats, members, gateway, metrics);
     } catch (error) {
       await Promise.allSettled(started.map((service) => service.stop('SIGTERM', 10_000)));
       await nats.stop();
       throw error;
+    }
+  }
+
+  member(name: string): LocalMember {
+    const found = this.members.find((member) => member.name === name);
+    if (!found) throw new Error(`the local cluster has no member ${name}`);
+    return found;
+  }
+
+  /** Starts a member's agent or election again (after a kill), with the same configuration. */
+  async restart(member: LocalMember, service: 'agent' | 'election'): Promise<ServiceProcess> {
+    const app = service === 'agent' ? 'node-agent' : 'election';
+    const started = launch(this.options, app, member);
+    member[service] = started;
+    await started.healthWith(200, 30_000);
+    return started;
+  }
+
+  /** The postmaster's pid, from its postmaster.pid file; undefined when PostgreSQL is not running. */
+  async postmasterPid(member: LocalMember): Promise<number | undefined> {
+    try {
+      const pid = Number(
+        (await readFile(join(member.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
+      );
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
     }
   }
 

@@ -1,0 +1,66 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freeClusterPorts, LocalCluster, waitUntil } from '../../libs/harness/src/index.ts';
+import { primaries, streamingReplicas, withClient } from './postgres-probe.ts';
+
+/** Short enough that failover suites run in seconds; see the README, "Timings", for the defaults. */
+export const E2E_TTL_SECONDS = 8;
+
+/**
+ * A three-member local cluster on free ports in a temporary directory, started through the same code
+ * as `npm start`, with a `natroni_probe` table for write probes once the first primary is up.
+ */
+export async function startE2eCluster(scope: string): Promise<LocalCluster> {
+  const baseDir = await mkdtemp(join(tmpdir(), 'natroni-test-e2e-'));
+  await chmod(baseDir, 0o755);
+  const cluster = await LocalCluster.start({
+    repoDir: resolve(__dirname, '../..'),
+    baseDir,
+    scope,
+    memberCount: 3,
+    ports: await freeClusterPorts(3),
+    dcs: { ttl: E2E_TTL_SECONDS, loop_wait: 1, retry_timeout: 3, maximum_lag_on_failover: 1048576 },
+    restapiCredentials: { username: 'admin', password: 'admin' },
+    logToFiles: true,
+  });
+  return cluster;
+}
+
+export async function disposeE2eCluster(cluster: LocalCluster | undefined): Promise<void> {
+  if (!cluster) return;
+  await cluster.stop();
+  await rm(cluster.options.baseDir, { recursive: true, force: true });
+}
+
+/** Waits for exactly one primary with every other member streaming from it; returns its name. */
+export async function waitForHealthyCluster(
+  cluster: LocalCluster,
+  timeoutMs: number,
+): Promise<string> {
+  return waitUntil(
+    async () => {
+      const found = await primaries(cluster);
+      if (found.length !== 1) return undefined;
+      const primary = cluster.member(found[0]);
+      const streaming = await streamingReplicas(primary);
+      const others = cluster.members
+        .filter((member) => member !== primary)
+        .map((member) => member.name);
+      return others.every((name) => streaming.includes(name)) ? primary.name : undefined;
+    },
+    {
+      timeoutMs,
+      intervalMs: 100,
+      what: `one primary with every other member streaming (logs in ${cluster.options.baseDir}/logs)`,
+    },
+  );
+}
+
+export async function createProbeTable(cluster: LocalCluster, primary: string): Promise<void> {
+  await withClient(cluster.member(primary), (client) =>
+    client.query(
+      'CREATE TABLE IF NOT EXISTS natroni_probe (id bigserial PRIMARY KEY, member text, at timestamptz DEFAULT now())',
+    ),
+  );
+}
