@@ -49,14 +49,18 @@ export function agentSubject(
   return `${namespace}.${scope}.agent.${member}.${verb}`;
 }
 
-/** Why an agent could not be asked at all (as opposed to a reply that says no). */
+/**
+ * Why an agent could not be asked at all (as opposed to a reply that says no): nobody listens on its
+ * subject, it did not answer in time, or NATS itself cannot be reached.
+ */
 export class AgentUnreachableError extends Error {
   constructor(
     readonly member: string,
     readonly verb: AgentVerb,
-    reason: string,
+    readonly reason: 'no_responders' | 'timeout' | 'nats',
+    detail: string,
   ) {
-    super(`the agent of ${member} did not answer ${verb}: ${reason}`);
+    super(`the agent of ${member} did not answer ${verb}: ${detail}`);
     this.name = 'AgentUnreachableError';
   }
 }
@@ -88,16 +92,16 @@ export class AgentClient {
       return decodeWire(CommandReplySchema, reply.data);
     } catch (error) {
       if (error instanceof errors.RequestError && error.isNoResponders()) {
-        throw new AgentUnreachableError(member, verb, 'no agent is listening');
+        throw new AgentUnreachableError(member, verb, 'no_responders', 'no agent is listening');
       }
-      if (error instanceof errors.TimeoutError || error instanceof errors.RequestError) {
-        throw new AgentUnreachableError(
-          member,
-          verb,
-          error.message || `no reply within ${timeoutMs} ms`,
-        );
+      const timedOut =
+        error instanceof errors.TimeoutError ||
+        (error instanceof errors.RequestError && error.cause instanceof errors.TimeoutError);
+      if (timedOut) {
+        throw new AgentUnreachableError(member, verb, 'timeout', `no reply within ${timeoutMs} ms`);
       }
-      throw error;
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new AgentUnreachableError(member, verb, 'nats', detail);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway-settings.ts';
-import { AgentClient } from './agent-client.ts';
+import { AgentCommands } from './agent-commands.ts';
 import { BasicAuthGuard } from './basic-auth.guard.ts';
 import { ClusterController } from './cluster.controller.ts';
 import { ConfigController } from './config.controller.ts';
@@ -35,7 +35,7 @@ export class PatroniApiModule {
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: settings },
         { provide: APP_FILTER, useClass: PatroniExceptionFilter },
-        AgentClient,
+        AgentCommands,
         BasicAuthGuard,
         ConfigWriter,
         LiveCluster,

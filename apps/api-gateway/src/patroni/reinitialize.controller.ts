@@ -4,7 +4,7 @@ import { ApiBasicAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nest
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lenientBoolean } from '../../../../libs/domain/src/index.ts';
 import { ReinitializeRequestSchema } from '../../../../libs/proto/src/index.ts';
-import { AgentClient } from './agent-client.ts';
+import { AgentCommands } from './agent-commands.ts';
 import { BasicAuthGuard } from './basic-auth.guard.ts';
 import { ReinitializeRequestDto } from './dto/reinitialize-request.dto.ts';
 import { LiveCluster } from './live-cluster.ts';
@@ -24,7 +24,7 @@ const REINITIALIZE_WAIT_MS = 30_000;
 export class ReinitializeController {
   constructor(
     private readonly cluster: LiveCluster,
-    private readonly agent: AgentClient,
+    private readonly agent: AgentCommands,
   ) {}
 
   @Post()
@@ -46,13 +46,7 @@ export class ReinitializeController {
       force: lenientBoolean(body.force),
       fromLeader: lenientBoolean(body.from_leader),
     });
-    const answer = await this.agent.send(
-      member,
-      'reinitialize',
-      ReinitializeRequestSchema,
-      message,
-      REINITIALIZE_WAIT_MS,
-    );
+    const answer = await this.agent.send(member, 'reinitialize', message, REINITIALIZE_WAIT_MS);
     if (answer.ok) sendPlain(reply, 200, answer.message || 'reinitialize started');
     else sendPlain(reply, 503, answer.message || 'reinitialize failed');
   }

@@ -4,7 +4,7 @@ import { ApiBasicAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nest
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { decideRestart } from '../../../../libs/domain/src/index.ts';
 import { RestartRequestSchema } from '../../../../libs/proto/src/index.ts';
-import { AgentClient } from './agent-client.ts';
+import { AgentCommands } from './agent-commands.ts';
 import { BasicAuthGuard } from './basic-auth.guard.ts';
 import { RestartRequestDto } from './dto/restart-request.dto.ts';
 import { LiveCluster } from './live-cluster.ts';
@@ -24,7 +24,7 @@ const DEFAULT_RESTART_WAIT_MS = 310_000;
 export class RestartController {
   constructor(
     private readonly cluster: LiveCluster,
-    private readonly agent: AgentClient,
+    private readonly agent: AgentCommands,
   ) {}
 
   @Post()
@@ -62,7 +62,7 @@ export class RestartController {
       filters.timeoutSeconds === undefined
         ? DEFAULT_RESTART_WAIT_MS
         : (filters.timeoutSeconds + 10) * 1000;
-    const answer = await this.agent.send(member, 'restart', RestartRequestSchema, message, waitMs);
+    const answer = await this.agent.send(member, 'restart', message, waitMs);
     const scheduled = filters.schedule !== undefined;
     if (answer.ok) {
       sendPlain(

@@ -1,0 +1,114 @@
+import type { ParameterValue } from '../../../../libs/member-config/src/index.ts';
+import { ClusterWatch, type ClusterStore } from '../../../../libs/dcs/src/index.ts';
+import type { LeaseRecord } from '../../../../libs/proto/src/index.ts';
+
+const DEFAULT_TTL_S = 30;
+
+/** The `leader` key as this agent last received it, timed on its own monotonic clock. */
+export interface LeaderSighting {
+  readonly record: LeaseRecord | undefined;
+  readonly revision: number;
+  /** performance.now() when this revision arrived. */
+  readonly receivedAt: number;
+}
+
+type LeaderListener = (sighting: LeaderSighting) => void;
+
+/**
+ * What the agent needs from the cluster's keys, kept current by one KV watch: the leader key (for
+ * term fencing and self-fencing), the dynamic configuration, and the other members' addresses.
+ */
+export class ClusterObserver {
+  private leaderSighting: LeaderSighting = { record: undefined, revision: 0, receivedAt: 0 };
+  private readonly listeners = new Set<LeaderListener>();
+
+  private constructor(private readonly watch: ClusterWatch) {
+    this.noteLeader();
+    watch.subscribe((_view, changedKey) => {
+      if (changedKey === 'leader') this.noteLeader();
+    });
+  }
+
+  static async start(store: ClusterStore): Promise<ClusterObserver> {
+    return new ClusterObserver(await ClusterWatch.start(store));
+  }
+
+  stop(): void {
+    this.watch.stop();
+    this.listeners.clear();
+  }
+
+  get leader(): LeaderSighting {
+    return this.leaderSighting;
+  }
+
+  onLeader(listener: LeaderListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves with the first sighting that satisfies `accept`, or undefined after `timeoutMs`. */
+  awaitLeader(
+    accept: (sighting: LeaderSighting) => boolean,
+    timeoutMs: number,
+  ): Promise<LeaderSighting | undefined> {
+    if (accept(this.leaderSighting)) return Promise.resolve(this.leaderSighting);
+    return new Promise((resolve) => {
+      const unsubscribe = this.onLeader((sighting) => {
+        if (!accept(sighting)) return;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(sighting);
+      });
+      const timer = setTimeout(() => {
+        unsubscribe();
+        resolve(undefined);
+      }, timeoutMs);
+    });
+  }
+
+  get ttlMs(): number {
+    return (this.watch.view.config?.value.ttl ?? DEFAULT_TTL_S) * 1_000;
+  }
+
+  get useSlots(): boolean {
+    return this.watch.view.config?.value.postgresql?.useSlots ?? true;
+  }
+
+  get dynamicParameters(): Record<string, ParameterValue> {
+    const parameters: Record<string, ParameterValue> = {};
+    const fromKey = this.watch.view.config?.value.postgresql?.parameters ?? {};
+    for (const [name, value] of Object.entries(fromKey)) {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+        parameters[name] = value;
+      }
+    }
+    return parameters;
+  }
+
+  memberConnUrl(member: string): string | undefined {
+    const url = this.watch.view.members.get(member)?.value.connUrl;
+    return url === '' ? undefined : url;
+  }
+
+  /** Members other than `self` that carry the `clonefrom` tag and run, in name order. */
+  cloneSources(self: string): string[] {
+    const sources: string[] = [];
+    for (const [name, { value }] of this.watch.view.members) {
+      if (name !== self && value.tags?.clonefrom === true && value.state === 'running') {
+        sources.push(name);
+      }
+    }
+    return sources.sort();
+  }
+
+  private noteLeader(): void {
+    const leader = this.watch.view.leader;
+    this.leaderSighting = {
+      record: leader?.value,
+      revision: leader?.revision ?? 0,
+      receivedAt: performance.now(),
+    };
+    for (const listener of this.listeners) listener(this.leaderSighting);
+  }
+}

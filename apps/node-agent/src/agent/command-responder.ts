@@ -1,0 +1,150 @@
+import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { Logger } from '@nestjs/common';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import {
+  BootstrapRequestSchema,
+  CloneRequestSchema,
+  CommandReplySchema,
+  decodeWire,
+  DemoteRequestSchema,
+  FollowRequestSchema,
+  PromoteRequestSchema,
+  ReinitializeRequestSchema,
+  ReloadRequestSchema,
+  RestartRequestSchema,
+  RewindRequestSchema,
+  StartRequestSchema,
+  StatusRequestSchema,
+  StopRequestSchema,
+  toWireJson,
+  WireDecodeError,
+  type CommandReply,
+} from '../../../../libs/proto/src/index.ts';
+import { CommandRefusal } from './command-errors.ts';
+import { LifecycleRefusal } from './postgres-lifecycle.ts';
+import type { MemberCommands } from './member-commands.ts';
+import type { MemberStatusPublisher } from './member-status-publisher.ts';
+
+interface Verb<Desc extends DescMessage> {
+  readonly schema: Desc;
+  readonly run: (request: MessageShape<Desc>) => Promise<string>;
+}
+
+function verb<Desc extends DescMessage>(
+  schema: Desc,
+  run: (request: MessageShape<Desc>) => Promise<string>,
+): Verb<DescMessage> {
+  return { schema, run } as unknown as Verb<DescMessage>;
+}
+
+/** `<namespace>.<scope>.agent.<member>`: the subject prefix of one member's commands. */
+export function agentSubjectPrefix(namespace: string, scope: string, member: string): string {
+  return `${namespace}.${scope}.agent.${member}`;
+}
+
+/**
+ * Answers the member's commands on `<ns>.<scope>.agent.<member>.<verb>` over the raw NATS connection:
+ * the request is the verb's proto message as canonical JSON, the reply a CommandReply. Nothing a
+ * sender puts in a payload can crash the agent: whatever fails becomes an error reply.
+ */
+export class CommandResponder {
+  private readonly logger = new Logger('CommandResponder');
+  private subscription: Subscription | undefined;
+  private readonly verbs: ReadonlyMap<string, Verb<DescMessage>>;
+  private readonly handling = new Set<Promise<void>>();
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly subjectPrefix: string,
+    commands: MemberCommands,
+    private readonly status: MemberStatusPublisher,
+  ) {
+    this.verbs = new Map([
+      ['status', verb(StatusRequestSchema, () => Promise.resolve('status'))],
+      ['bootstrap', verb(BootstrapRequestSchema, (r) => commands.bootstrap(r))],
+      ['clone', verb(CloneRequestSchema, (r) => commands.clone(r))],
+      ['start', verb(StartRequestSchema, (r) => commands.start(r))],
+      ['stop', verb(StopRequestSchema, (r) => commands.stop(r))],
+      ['restart', verb(RestartRequestSchema, (r) => commands.restart(r))],
+      ['reload', verb(ReloadRequestSchema, () => commands.reload())],
+      ['promote', verb(PromoteRequestSchema, (r) => commands.promote(r))],
+      ['demote', verb(DemoteRequestSchema, (r) => commands.demote(r))],
+      ['follow', verb(FollowRequestSchema, (r) => commands.follow(r))],
+      ['rewind', verb(RewindRequestSchema, (r) => commands.rewind(r))],
+      ['reinitialize', verb(ReinitializeRequestSchema, (r) => commands.reinitialize(r))],
+    ]);
+  }
+
+  start(): void {
+    const subscription = this.nc.subscribe(`${this.subjectPrefix}.*`);
+    this.subscription = subscription;
+    void (async () => {
+      for await (const msg of subscription) {
+        const handled = this.handle(msg).finally(() => this.handling.delete(handled));
+        this.handling.add(handled);
+      }
+    })();
+  }
+
+  /** Stops taking commands and waits for those being handled. */
+  async stop(): Promise<void> {
+    this.subscription?.unsubscribe();
+    await Promise.allSettled([...this.handling]);
+  }
+
+  private async handle(msg: Msg): Promise<void> {
+    const name = msg.subject.slice(this.subjectPrefix.length + 1);
+    let reply: CommandReply;
+    try {
+      const message = await this.dispatch(name, msg.data);
+      reply = create(CommandReplySchema, { ok: true, message });
+    } catch (error) {
+      reply = this.errorReply(name, error);
+    }
+    try {
+      reply.status = await this.status.current();
+    } catch (error) {
+      this.logger.warn({ msg: 'could not read the member status for a reply', err: error });
+    }
+    if (msg.reply) msg.respond(toWireJson(CommandReplySchema, reply));
+  }
+
+  private async dispatch(name: string, payload: Uint8Array): Promise<string> {
+    const handler = this.verbs.get(name);
+    if (!handler) {
+      throw new CommandRefusal(
+        'bad_request',
+        `unknown verb "${name}": use one of ${[...this.verbs.keys()].join(', ')}`,
+      );
+    }
+    // An empty payload is the empty message, so that `nats request <subject> ""` works.
+    const request = decodeWire(handler.schema, payload.length === 0 ? '{}' : payload);
+    return handler.run(request);
+  }
+
+  private errorReply(name: string, error: unknown): CommandReply {
+    if (error instanceof WireDecodeError) {
+      return create(CommandReplySchema, {
+        ok: false,
+        errorCode: 'bad_request',
+        message: `malformed ${name} request: ${error.reason}`,
+      });
+    }
+    if (error instanceof CommandRefusal) {
+      return create(CommandReplySchema, {
+        ok: false,
+        errorCode: error.code,
+        message: error.message,
+      });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof LifecycleRefusal)) {
+      this.logger.error({ msg: `${name} failed`, err: error });
+    }
+    return create(CommandReplySchema, {
+      ok: false,
+      errorCode: 'failed',
+      message: `${name} failed: ${message}`,
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import { Logger } from '@nestjs/common';
+import { leaseMarginMs } from '../../../../libs/domain/src/index.ts';
+import type { ClusterObserver, LeaderSighting } from './cluster-observer.ts';
+import type { PostgresStateMachine } from './postgres-state-machine.ts';
+
+/**
+ * Self-fencing (DESIGN.md, "Safety beyond Patroni"). While PostgreSQL runs as primary under lease term
+ * `term`, the `leader` key must name this member with that term, and a new revision of it (a renewal)
+ * must have ARRIVED within ttl − margin on this agent's own clock: the same observer timing contenders
+ * use, so this deadline falls a margin before any of them may take over. Otherwise `onBreach` demotes.
+ */
+export class LeaseFence {
+  private readonly logger = new Logger('LeaseFence');
+  private term: number | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private breached = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly member: string,
+    private readonly cluster: ClusterObserver,
+    private readonly machine: PostgresStateMachine,
+    private readonly onBreach: (reason: string) => Promise<void>,
+  ) {
+    this.unsubscribe = cluster.onLeader((sighting) => this.check(sighting));
+  }
+
+  /** PostgreSQL now runs as primary under `term`: start requiring its renewals. */
+  arm(term: number): void {
+    this.term = term;
+    this.breached = false;
+    this.check(this.cluster.leader);
+  }
+
+  /** PostgreSQL no longer runs as primary. */
+  disarm(): void {
+    this.term = undefined;
+    clearTimeout(this.timer);
+  }
+
+  get armedTerm(): number | undefined {
+    return this.term;
+  }
+
+  close(): void {
+    this.disarm();
+    this.unsubscribe();
+  }
+
+  private check(sighting: LeaderSighting): void {
+    clearTimeout(this.timer);
+    if (this.term === undefined || this.breached) return;
+    const role = this.machine.role;
+    if (role !== 'primary' && role !== 'promoted') return this.disarm();
+    const record = sighting.record;
+    if (record === undefined) {
+      return this.breach('the leader key is absent');
+    }
+    if (record.member !== this.member || record.term !== this.term) {
+      return this.breach(
+        `the leader key names ${record.member} with term ${record.term}, not ${this.member} with term ${this.term}`,
+      );
+    }
+    const ttlMs = record.ttl > 0 ? record.ttl * 1_000 : this.cluster.ttlMs;
+    const deadline = sighting.receivedAt + ttlMs - leaseMarginMs(ttlMs);
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) {
+      return this.breach(
+        `no renewal of the lease received for ${Math.round(ttlMs - leaseMarginMs(ttlMs))} ms`,
+      );
+    }
+    this.timer = setTimeout(() => this.check(this.cluster.leader), remaining);
+  }
+
+  private breach(reason: string): void {
+    this.breached = true;
+    const term = this.term;
+    this.disarm();
+    this.logger.error({ msg: 'demoting PostgreSQL: the lease is not confirmed', reason, term });
+    this.onBreach(reason).catch((error: unknown) => {
+      this.logger.error({ msg: 'self-fencing demotion failed', err: error });
+    });
+  }
+}

@@ -1,0 +1,172 @@
+import { create } from '@bufbuild/protobuf';
+import { Logger } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type pg from 'pg';
+import { ClusterStore } from '../../../../libs/dcs/src/index.ts';
+import { ensureEventStream, EventPublisher } from '../../../../libs/events/src/index.ts';
+import type { MemberConfig } from '../../../../libs/member-config/src/index.ts';
+import { CallbackCompletedSchema } from '../../../../libs/proto/src/index.ts';
+import { resolvePostgresOsUser } from '../postgres/os-user.ts';
+import { createPostgresPool } from '../postgres/postgres-pool.ts';
+import { CallbackQueue, type CallbackOutcome } from './callback-queue.ts';
+import { ClusterObserver } from './cluster-observer.ts';
+import { agentSubjectPrefix, CommandResponder } from './command-responder.ts';
+import { LeaseFence } from './lease-fence.ts';
+import { MemberCommands } from './member-commands.ts';
+import { MemberStatusPublisher } from './member-status-publisher.ts';
+import { OperationLock } from './operation-lock.ts';
+import { PostgresLifecycle } from './postgres-lifecycle.ts';
+import { PostgresStateMachine } from './postgres-state-machine.ts';
+import { RestartSchedule } from './restart-schedule.ts';
+import { TermTracker } from './term-tracker.ts';
+
+export interface MemberAgentOptions {
+  /** Member status publication period while PostgreSQL runs; 1 s by default. */
+  readonly statusIntervalMs?: number;
+  /** Stop PostgreSQL when the agent stops (true by default; the postmaster guard would stop it anyway). */
+  readonly stopPostgresOnClose?: boolean;
+}
+
+/** One member's node-agent: every part composed, started and stopped together. */
+export class MemberAgent {
+  private readonly logger = new Logger('MemberAgent');
+
+  private constructor(
+    readonly config: MemberConfig,
+    readonly machine: PostgresStateMachine,
+    readonly lifecycle: PostgresLifecycle,
+    readonly status: MemberStatusPublisher,
+    readonly fence: LeaseFence,
+    readonly responder: CommandResponder,
+    readonly terms: TermTracker,
+    private readonly cluster: ClusterObserver,
+    private readonly callbacks: CallbackQueue,
+    private readonly pool: pg.Pool,
+    private readonly options: MemberAgentOptions,
+  ) {}
+
+  static async start(
+    nc: NatsConnection,
+    config: MemberConfig,
+    options: MemberAgentOptions = {},
+  ): Promise<MemberAgent> {
+    const { namespace, scope, name } = config;
+    const store = await ClusterStore.open(nc, {
+      namespace,
+      scope,
+      replicas: config.nats.kv_replicas,
+    });
+    await ensureEventStream(nc, namespace, scope, { replicas: config.nats.kv_replicas });
+    const events = new EventPublisher(nc, { namespace, scope });
+    const osUser = await resolvePostgresOsUser(config.postgresql.os_user);
+    const cluster = await ClusterObserver.start(store);
+    const terms = new TermTracker();
+    terms.observe(cluster.leader.record?.term);
+    cluster.onLeader((sighting) => terms.observe(sighting.record?.term));
+    const machine = new PostgresStateMachine();
+    const pool = createPostgresPool(config);
+    const logger = new Logger('MemberAgent');
+    const callbacks = new CallbackQueue({
+      scope,
+      commands: config.postgresql.callbacks,
+      timeoutMs: config.postgresql.callback_timeout * 1_000,
+      onCompleted: (outcome) => {
+        events
+          .publish(callbackEvent(name, terms.highestTerm, outcome))
+          .catch((error: unknown) =>
+            logger.warn({ msg: 'could not publish a callback event', err: error }),
+          );
+      },
+    });
+    const lifecycle = new PostgresLifecycle({ config, osUser, pool, machine, cluster, callbacks });
+    const restarts = new RestartSchedule();
+    const status = new MemberStatusPublisher({
+      config,
+      store,
+      events,
+      machine,
+      pool,
+      terms,
+      connUrl: lifecycle.connUrl,
+      scheduledRestart: () => restarts.current,
+      intervalMs: options.statusIntervalMs,
+    });
+    const lock = new OperationLock();
+    const fence = new LeaseFence(name, cluster, machine, async (reason) => {
+      await events
+        .publish({
+          kind: 'lease_lost',
+          member: name,
+          term: terms.highestTerm,
+          detail: { case: 'leaseLost', value: { reason } },
+        })
+        .catch(() => undefined);
+      await lock.run('self-fencing demotion', () => lifecycle.fence());
+    });
+    const commands = new MemberCommands({
+      member: name,
+      lifecycle,
+      machine,
+      lock,
+      terms,
+      cluster,
+      fence,
+      status,
+      restarts,
+    });
+    const responder = new CommandResponder(
+      nc,
+      agentSubjectPrefix(namespace, scope, name),
+      commands,
+      status,
+    );
+    status.start();
+    responder.start();
+    return new MemberAgent(
+      config,
+      machine,
+      lifecycle,
+      status,
+      fence,
+      responder,
+      terms,
+      cluster,
+      callbacks,
+      pool,
+      options,
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.responder.stop();
+    this.fence.close();
+    if (this.options.stopPostgresOnClose ?? true) {
+      await this.lifecycle.close().catch((error: unknown) => {
+        this.logger.warn({ msg: 'could not stop PostgreSQL', err: error });
+      });
+    }
+    await this.status.publishNow();
+    await this.status.stop();
+    await this.callbacks.close();
+    this.cluster.stop();
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+function callbackEvent(member: string, term: number, outcome: CallbackOutcome) {
+  return {
+    kind: 'callback_completed',
+    member,
+    term,
+    detail: {
+      case: 'callbackCompleted' as const,
+      value: create(CallbackCompletedSchema, {
+        action: outcome.action,
+        role: outcome.role,
+        exitCode: outcome.exitCode,
+        durationMs: outcome.durationMs,
+        timedOut: outcome.timedOut,
+      }),
+    },
+  };
+}

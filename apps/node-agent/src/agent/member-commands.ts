@@ -1,0 +1,295 @@
+import { Logger } from '@nestjs/common';
+import { restartConditionsMet, restartRequestError } from '../../../../libs/domain/src/index.ts';
+import type {
+  BootstrapRequest,
+  CloneRequest,
+  DemoteRequest,
+  FollowRequest,
+  PromoteRequest,
+  ReinitializeRequest,
+  RestartRequest,
+  RewindRequest,
+  StartRequest,
+  StopRequest,
+} from '../../../../libs/proto/src/index.ts';
+import type { ShutdownMode } from '../postgres/postmaster-process.ts';
+import type { ClusterObserver } from './cluster-observer.ts';
+import { CommandRefusal } from './command-errors.ts';
+import type { LeaseFence } from './lease-fence.ts';
+import type { MemberStatusPublisher } from './member-status-publisher.ts';
+import { BusyError, type OperationLock } from './operation-lock.ts';
+import type { PostgresLifecycle } from './postgres-lifecycle.ts';
+import type { PostgresStateMachine } from './postgres-state-machine.ts';
+import type { RestartSchedule } from './restart-schedule.ts';
+import type { TermTracker } from './term-tracker.ts';
+
+/** How long a role-changing command waits for the agent's watch to deliver the lease it names. */
+const LEASE_SIGHTING_WAIT_MS = 3_000;
+const TIMEZONE_PATTERN = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
+
+export interface MemberCommandsDependencies {
+  readonly member: string;
+  readonly lifecycle: PostgresLifecycle;
+  readonly machine: PostgresStateMachine;
+  readonly lock: OperationLock;
+  readonly terms: TermTracker;
+  readonly cluster: ClusterObserver;
+  readonly fence: LeaseFence;
+  readonly status: MemberStatusPublisher;
+  readonly restarts: RestartSchedule;
+}
+
+/**
+ * What each verb does, after its payload decoded. Lifecycle verbs run one at a time: a second one
+ * is answered `busy` at once (Patroni's "<action> already in progress"); only a forced reinitialize
+ * waits for its turn. Each returns the reply's message; a refusal throws CommandRefusal.
+ */
+export class MemberCommands {
+  private readonly logger = new Logger('MemberCommands');
+
+  constructor(private readonly deps: MemberCommandsDependencies) {}
+
+  async bootstrap(request: BootstrapRequest): Promise<string> {
+    await this.admitLeaseTerm(request.term);
+    await this.exclusive('bootstrap', async () => {
+      await this.deps.lifecycle.bootstrap();
+      this.deps.fence.arm(request.term);
+    });
+    return 'bootstrapped a new cluster';
+  }
+
+  async clone(request: CloneRequest): Promise<string> {
+    const source =
+      request.sourceConnUrl ||
+      (request.sourceMember ? this.deps.cluster.memberConnUrl(request.sourceMember) : undefined);
+    if (!source) {
+      throw new CommandRefusal(
+        'bad_request',
+        request.sourceMember
+          ? `member ${request.sourceMember} has no known conn_url`
+          : 'clone needs source_member or source_conn_url',
+      );
+    }
+    await this.exclusive('clone', () => this.deps.lifecycle.clone(source));
+    return `created a replica from ${request.sourceMember || source}`;
+  }
+
+  async start(request: StartRequest): Promise<string> {
+    const asPrimary = this.deps.lifecycle.wouldStartAsPrimary();
+    if (asPrimary) await this.admitLeaseTerm(request.term);
+    await this.exclusive('start', async () => {
+      await this.deps.lifecycle.start();
+      if (asPrimary) this.deps.fence.arm(request.term);
+    });
+    return 'started';
+  }
+
+  async stop(request: StopRequest): Promise<string> {
+    const mode = shutdownMode(request.mode);
+    await this.exclusive('stop', async () => {
+      this.deps.fence.disarm();
+      await this.deps.lifecycle.stop(mode);
+    });
+    return 'stopped';
+  }
+
+  async restart(request: RestartRequest): Promise<string> {
+    const conditions = {
+      role: request.role,
+      postgres_version: request.postgresVersion,
+      restart_pending: request.restartPending,
+    };
+    const invalid = restartRequestError(conditions);
+    if (invalid) throw new CommandRefusal('bad_request', invalid);
+    if (request.timeout !== undefined && !(request.timeout > 0)) {
+      throw new CommandRefusal('bad_request', 'Timeout should be a positive number of seconds');
+    }
+    const timeoutMs = request.timeout === undefined ? undefined : request.timeout * 1_000;
+    if (request.schedule !== undefined) {
+      const at = parseSchedule(request.schedule);
+      const status = await this.deps.status.current();
+      const scheduled = this.deps.restarts.schedule(
+        at,
+        {
+          ...conditions,
+          schedule: request.schedule,
+          timeout: request.timeout,
+          postmasterStartTime: status.postmasterStartTime,
+        },
+        () => {
+          this.restartIfMatching(conditions, timeoutMs).catch((error: unknown) => {
+            this.logger.warn({ msg: 'the scheduled restart did not run', err: error });
+          });
+        },
+      );
+      if (!scheduled) throw new CommandRefusal('failed', 'Another restart is already scheduled');
+      return 'Restart scheduled';
+    }
+    await this.restartIfMatching(conditions, timeoutMs);
+    return 'restarted successfully';
+  }
+
+  async reload(): Promise<string> {
+    await this.exclusive('reload', () => this.deps.lifecycle.reload());
+    return 'reloaded';
+  }
+
+  async promote(request: PromoteRequest): Promise<string> {
+    await this.admitLeaseTerm(request.term);
+    await this.exclusive('promote', async () => {
+      await this.deps.lifecycle.promote();
+      this.deps.fence.arm(request.term);
+    });
+    return 'promoted';
+  }
+
+  async demote(request: DemoteRequest): Promise<string> {
+    this.admitTerm(request.term);
+    const mode = shutdownMode(request.mode);
+    const leaderUrl = request.leader ? this.knownConnUrl(request.leader) : undefined;
+    await this.exclusive('demote', async () => {
+      this.deps.fence.disarm();
+      await this.deps.lifecycle.demote(leaderUrl, mode);
+    });
+    return request.leader ? `demoted, following ${request.leader}` : 'demoted';
+  }
+
+  async follow(request: FollowRequest): Promise<string> {
+    this.admitTerm(request.term);
+    const url = request.connUrl || (request.leader ? this.knownConnUrl(request.leader) : '');
+    if (!url) throw new CommandRefusal('bad_request', 'follow needs leader or conn_url');
+    await this.exclusive('follow', async () => {
+      this.deps.fence.disarm();
+      await this.deps.lifecycle.follow(url);
+    });
+    return `following ${request.leader || url}`;
+  }
+
+  async rewind(request: RewindRequest): Promise<string> {
+    this.admitTerm(request.term);
+    const url = request.sourceConnUrl || this.leaderConnUrl();
+    if (!url)
+      throw new CommandRefusal('bad_request', 'rewind needs source_conn_url (no leader known)');
+    const outcome = await this.exclusive('rewind', async () => {
+      this.deps.fence.disarm();
+      return this.deps.lifecycle.rewind(url);
+    });
+    return outcome === 'rewound'
+      ? 'rewound, following the new primary'
+      : 'pg_rewind failed: reinitialized';
+  }
+
+  async reinitialize(request: ReinitializeRequest): Promise<string> {
+    const { cluster, member, machine } = this.deps;
+    const leader = cluster.leader.record?.member;
+    if (leader === member || (machine.role === 'primary' && this.deps.lifecycle.running)) {
+      throw new CommandRefusal('failed', 'I am the leader, can not reinitialize');
+    }
+    const leaderUrl = this.leaderConnUrl();
+    const cloneFrom = request.fromLeader
+      ? undefined
+      : cluster
+          .cloneSources(member)
+          .map((name) => cluster.memberConnUrl(name))
+          .find(Boolean);
+    const source = cloneFrom ?? leaderUrl;
+    if (!source) throw new CommandRefusal('failed', 'Cluster has no leader, can not reinitialize');
+    const run = () => this.deps.lifecycle.reinitialize(source);
+    if (request.force) await this.deps.lock.run('reinitialize', run);
+    else await this.exclusive('reinitialize', run);
+    return 'reinitialize started';
+  }
+
+  private async restartIfMatching(
+    conditions: Parameters<typeof restartConditionsMet>[0],
+    timeoutMs: number | undefined,
+  ): Promise<void> {
+    const status = await this.deps.status.current();
+    const subject = {
+      role: this.deps.machine.role === 'promoted' ? 'primary' : this.deps.machine.role,
+      serverVersion: status.serverVersion,
+      pendingRestart: status.pendingRestart,
+    };
+    if (!restartConditionsMet(conditions, subject)) {
+      throw new CommandRefusal('failed', 'restart conditions are not satisfied');
+    }
+    await this.exclusive('restart', () => this.deps.lifecycle.restart(timeoutMs));
+  }
+
+  private async exclusive<T>(name: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await this.deps.lock.tryRun(name, operation);
+    } catch (error) {
+      if (error instanceof BusyError) throw new CommandRefusal('busy', error.message);
+      throw error;
+    }
+  }
+
+  private admitTerm(term: number): void {
+    const verdict = this.deps.terms.admit(term);
+    if (!verdict.accepted) {
+      throw new CommandRefusal(
+        verdict.reason === 'stale' ? 'stale_term' : 'bad_request',
+        verdict.message,
+      );
+    }
+  }
+
+  /** The term must be current, and this agent must itself see the lease naming it with that term. */
+  private async admitLeaseTerm(term: number): Promise<void> {
+    this.admitTerm(term);
+    const { cluster, member } = this.deps;
+    const seen = await cluster.awaitLeader(
+      (sighting) => sighting.record?.member === member && sighting.record.term === term,
+      LEASE_SIGHTING_WAIT_MS,
+    );
+    if (!seen) {
+      const record = cluster.leader.record;
+      const holder = record ? `${record.member} with term ${record.term}` : 'nobody';
+      throw new CommandRefusal(
+        'failed',
+        `the leader key does not name ${member} with term ${term} (it names ${holder}): refusing to run as primary`,
+      );
+    }
+  }
+
+  private knownConnUrl(member: string): string {
+    const url = this.deps.cluster.memberConnUrl(member);
+    if (!url) throw new CommandRefusal('bad_request', `member ${member} has no known conn_url`);
+    return url;
+  }
+
+  private leaderConnUrl(): string | undefined {
+    const leader = this.deps.cluster.leader.record?.member;
+    return leader ? this.deps.cluster.memberConnUrl(leader) : undefined;
+  }
+}
+
+function shutdownMode(mode: string): ShutdownMode {
+  if (mode === '') return 'fast';
+  if (mode === 'smart' || mode === 'fast' || mode === 'immediate') return mode;
+  throw new CommandRefusal(
+    'bad_request',
+    `unknown shutdown mode "${mode}": use smart, fast or immediate`,
+  );
+}
+
+function parseSchedule(text: string): Date {
+  if (!TIMEZONE_PATTERN.test(text.trim())) {
+    throw new CommandRefusal(
+      'bad_request',
+      'Timezone information is mandatory for the scheduled restart',
+    );
+  }
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) {
+    throw new CommandRefusal(
+      'bad_request',
+      'Unable to parse scheduled timestamp. It should be in an unambiguous format, e.g. ISO 8601',
+    );
+  }
+  if (at.getTime() < Date.now()) {
+    throw new CommandRefusal('bad_request', 'Cannot schedule restart in the past');
+  }
+  return at;
+}

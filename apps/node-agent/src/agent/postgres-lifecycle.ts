@@ -1,0 +1,399 @@
+import { rm } from 'node:fs/promises';
+import { Logger } from '@nestjs/common';
+import type pg from 'pg';
+import {
+  callbackRole,
+  slotNameForMember,
+  type MemberRole,
+} from '../../../../libs/domain/src/index.ts';
+import type { CallbackAction, MemberConfig } from '../../../../libs/member-config/src/index.ts';
+import {
+  createClusterUsers,
+  prepareDataDir,
+  runInitdb,
+  runPostBootstrap,
+} from '../postgres/cluster-creation.ts';
+import type { OsUser } from '../postgres/os-user.ts';
+import { PostgresFiles } from '../postgres/postgres-files.ts';
+import {
+  conninfo,
+  postgresParameters,
+  splitHostPort,
+  type UpstreamSettings,
+} from '../postgres/postgres-settings.ts';
+import { runPostgresTool } from '../postgres/postgres-tool.ts';
+import { PostmasterProcess, type ShutdownMode } from '../postgres/postmaster-process.ts';
+import { ensureReplicationSlot, runBaseBackup } from '../postgres/replica-creation.ts';
+import type { CallbackQueue } from './callback-queue.ts';
+import type { ClusterObserver } from './cluster-observer.ts';
+import type { PostgresStateMachine } from './postgres-state-machine.ts';
+
+const DEFAULT_START_TIMEOUT_MS = 60_000;
+const PROMOTE_TIMEOUT_S = 60;
+const REWIND_TIMEOUT_MS = 10 * 60_000;
+
+/** A lifecycle operation that cannot be carried out in the member's present condition. */
+export class LifecycleRefusal extends Error {
+  override readonly name = 'LifecycleRefusal';
+}
+
+export interface LifecycleDependencies {
+  readonly config: MemberConfig;
+  readonly osUser: OsUser;
+  readonly pool: pg.Pool;
+  readonly machine: PostgresStateMachine;
+  readonly cluster: ClusterObserver;
+  readonly callbacks: CallbackQueue;
+}
+
+/**
+ * Every PostgreSQL lifecycle operation of one member. The postmaster is this process's (guarded)
+ * child: a stop is a signal and a crash is its exit. Callers serialize the operations (OperationLock).
+ */
+export class PostgresLifecycle {
+  private readonly logger = new Logger('PostgresLifecycle');
+  private readonly config: MemberConfig;
+  private readonly files: PostgresFiles;
+  private postmaster: PostmasterProcess | undefined;
+  /** The upstream this member last streamed from; kept through a promotion for a self-fencing demotion. */
+  private upstream: UpstreamSettings | undefined;
+
+  constructor(private readonly deps: LifecycleDependencies) {
+    this.config = deps.config;
+    this.files = new PostgresFiles(deps.config.postgresql.data_dir, deps.osUser);
+    if (this.files.isInitialized()) {
+      deps.machine.set('stopped', this.files.isStandby() ? 'replica' : 'primary');
+    }
+  }
+
+  get running(): boolean {
+    return this.postmaster?.running ?? false;
+  }
+
+  get connUrl(): string {
+    const { host, port } = splitHostPort(this.config.postgresql.connect_address, 'connect_address');
+    return `postgres://${host}:${port}/postgres`;
+  }
+
+  /** Whether `start` would run PostgreSQL as primary (a start that needs the lease term). */
+  wouldStartAsPrimary(): boolean {
+    return this.files.isInitialized() && !this.files.isStandby();
+  }
+
+  async bootstrap(): Promise<void> {
+    if (this.files.isInitialized()) throw new LifecycleRefusal('the data directory is not empty');
+    const { machine } = this.deps;
+    machine.set('initdb', 'uninitialized');
+    try {
+      await runInitdb(this.config, this.deps.osUser);
+      await this.files.keepBaseConfig();
+      await this.writeConfiguration(undefined);
+      await this.files.setStandby(false);
+    } catch (error) {
+      machine.set('initdb_failed', 'uninitialized');
+      await rm(this.config.postgresql.data_dir, { recursive: true, force: true });
+      throw error;
+    }
+    await this.launch('primary', DEFAULT_START_TIMEOUT_MS, 'start_failed');
+    await createClusterUsers(this.deps.pool, this.config);
+    const postBootstrap = this.config.bootstrap.post_bootstrap;
+    if (postBootstrap) await runPostBootstrap(postBootstrap, this.superuserUrl());
+    void this.callback('on_start');
+  }
+
+  async clone(sourceConnUrl: string): Promise<void> {
+    if (this.running) throw new LifecycleRefusal('PostgreSQL is running: stop it first');
+    if (this.files.isInitialized()) throw new LifecycleRefusal('the data directory is not empty');
+    const { machine } = this.deps;
+    machine.set('creating_replica', 'uninitialized');
+    const upstream = this.upstreamFor(sourceConnUrl);
+    try {
+      await prepareDataDir(this.config.postgresql.data_dir, this.deps.osUser);
+      if (upstream.slotName !== undefined) await this.ensureSlot(upstream);
+      await runBaseBackup(this.config, this.deps.osUser, sourceConnUrl, upstream.slotName);
+      await this.files.keepBaseConfig();
+      await this.writeConfiguration(upstream);
+      await this.files.setStandby(true);
+    } catch (error) {
+      machine.set('stopped', 'uninitialized');
+      await rm(this.config.postgresql.data_dir, { recursive: true, force: true });
+      throw error;
+    }
+    this.upstream = upstream;
+    await this.launch('replica', DEFAULT_START_TIMEOUT_MS, 'start_failed');
+    void this.callback('on_start');
+  }
+
+  async start(): Promise<void> {
+    if (this.running) throw new LifecycleRefusal('PostgreSQL is already running');
+    if (!this.files.isInitialized()) throw new LifecycleRefusal('the data directory is empty');
+    const role: MemberRole = this.files.isStandby() ? 'replica' : 'primary';
+    await this.writeConfiguration(role === 'replica' ? this.upstream : undefined);
+    await this.launch(role, DEFAULT_START_TIMEOUT_MS, 'start_failed');
+    void this.callback('on_start');
+  }
+
+  async stop(mode: ShutdownMode): Promise<void> {
+    await this.shutdown(mode);
+    void this.callback('on_stop');
+  }
+
+  async restart(timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<void> {
+    if (!this.running) throw new LifecycleRefusal('PostgreSQL is not running');
+    const role = this.deps.machine.role;
+    this.deps.machine.set('restarting');
+    try {
+      await this.postmaster?.stop('fast');
+    } catch (error) {
+      this.deps.machine.set('restart_failed');
+      throw error;
+    }
+    await this.launch(role === 'promoted' ? 'primary' : role, timeoutMs, 'restart_failed');
+    void this.callback('on_restart');
+  }
+
+  async reload(): Promise<void> {
+    if (!this.files.isInitialized()) throw new LifecycleRefusal('the data directory is empty');
+    const standby = this.files.isStandby();
+    await this.writeConfiguration(standby ? this.upstream : undefined);
+    if (this.running) await this.deps.pool.query('SELECT pg_reload_conf()');
+    void this.callback('on_reload');
+  }
+
+  async promote(): Promise<void> {
+    const { machine } = this.deps;
+    if (!this.running || machine.state !== 'running') {
+      throw new LifecycleRefusal('PostgreSQL is not running');
+    }
+    if (!(await this.inRecovery())) {
+      machine.setRole('primary');
+      return;
+    }
+    machine.setRole('promoted');
+    await runPostgresTool(
+      'pg_ctl',
+      ['promote', '-D', this.config.postgresql.data_dir, '-w', '-t', String(PROMOTE_TIMEOUT_S)],
+      { binDir: this.config.postgresql.bin_dir, osUser: this.deps.osUser, timeoutMs: 90_000 },
+    );
+    const deadline = performance.now() + PROMOTE_TIMEOUT_S * 1_000;
+    while (await this.inRecovery()) {
+      if (performance.now() > deadline)
+        throw new Error('PostgreSQL stayed in recovery after promote');
+      await sleep(50);
+    }
+    // pg_rewind on the old primary reads the new timeline from this checkpoint.
+    await this.deps.pool.query('CHECKPOINT');
+    await this.writeConfiguration(undefined);
+    machine.setRole('primary');
+    void this.callback('on_role_change');
+  }
+
+  /** Stops (in `mode`), then starts read-only following `leaderConnUrl`, or the last upstream if none. */
+  async demote(leaderConnUrl: string | undefined, mode: ShutdownMode): Promise<void> {
+    const upstream = leaderConnUrl === undefined ? this.upstream : this.upstreamFor(leaderConnUrl);
+    if (this.running) await this.shutdown(mode);
+    this.deps.machine.setRole('demoted');
+    await this.startAsReplica(upstream);
+    void this.callback('on_role_change');
+  }
+
+  /** Re-points a replica at `connUrl` by a configuration reload; a primary is demoted first. */
+  async follow(connUrl: string): Promise<void> {
+    const upstream = this.upstreamFor(connUrl);
+    if (!this.running || !(await this.inRecovery())) {
+      const wasPrimary = this.running;
+      if (this.running) await this.shutdown('fast');
+      await this.startAsReplica(upstream);
+      if (wasPrimary) void this.callback('on_role_change');
+      return;
+    }
+    await this.ensureSlotIfPossible(upstream);
+    await this.writeConfiguration(upstream);
+    this.upstream = upstream;
+    // PostgreSQL 13+ applies primary_conninfo and primary_slot_name on reload (the WAL receiver restarts).
+    await this.deps.pool.query('SELECT pg_reload_conf()');
+    this.deps.machine.setRole('replica');
+  }
+
+  /**
+   * pg_rewind from `sourceConnUrl` (a no-op when the timelines have not diverged), then start as its
+   * replica; when it fails and `remove_data_directory_on_rewind_failure` is set, clone anew instead.
+   */
+  async rewind(sourceConnUrl: string): Promise<'rewound' | 'reinitialized'> {
+    if (this.running) await this.shutdown('fast');
+    const source =
+      this.config.postgresql.authentication.rewind ??
+      this.config.postgresql.authentication.superuser;
+    try {
+      await runPostgresTool(
+        'pg_rewind',
+        [
+          '-D',
+          this.config.postgresql.data_dir,
+          `--source-server=${conninfo(sourceConnUrl, source)}`,
+        ],
+        {
+          binDir: this.config.postgresql.bin_dir,
+          osUser: this.deps.osUser,
+          timeoutMs: REWIND_TIMEOUT_MS,
+        },
+      );
+    } catch (error) {
+      if (!this.config.postgresql.remove_data_directory_on_rewind_failure) throw error;
+      this.logger.warn({ msg: 'pg_rewind failed: cloning anew', err: error });
+      await this.reinitialize(sourceConnUrl);
+      return 'reinitialized';
+    }
+    // pg_rewind copies the source's configuration files: natroni's are written again.
+    await this.files.keepBaseConfig();
+    this.deps.machine.setRole('demoted');
+    await this.startAsReplica(this.upstreamFor(sourceConnUrl));
+    void this.callback('on_role_change');
+    return 'rewound';
+  }
+
+  /** Stops PostgreSQL (immediate), removes the data directory and clones it anew from `sourceConnUrl`. */
+  async reinitialize(sourceConnUrl: string): Promise<void> {
+    if (this.running) await this.shutdown('immediate');
+    await rm(this.config.postgresql.data_dir, { recursive: true, force: true });
+    this.deps.machine.set('stopped', 'uninitialized');
+    await this.clone(sourceConnUrl);
+  }
+
+  /** Self-fencing: immediate stop, then read-only (standby.signal) with the last known upstream. */
+  async fence(): Promise<void> {
+    if (this.running) await this.shutdown('immediate');
+    this.deps.machine.setRole('demoted');
+    await this.startAsReplica(this.upstream);
+    void this.callback('on_role_change');
+  }
+
+  /** Stops PostgreSQL at agent shutdown, without callbacks. */
+  async close(): Promise<void> {
+    if (this.running) await this.shutdown('fast');
+  }
+
+  private async startAsReplica(upstream: UpstreamSettings | undefined): Promise<void> {
+    if (upstream) await this.ensureSlotIfPossible(upstream);
+    await this.files.setStandby(true);
+    await this.writeConfiguration(upstream);
+    this.upstream = upstream;
+    await this.launch(upstream ? 'replica' : 'demoted', DEFAULT_START_TIMEOUT_MS, 'start_failed');
+  }
+
+  private async shutdown(mode: ShutdownMode): Promise<void> {
+    const postmaster = this.postmaster;
+    if (!postmaster?.running) return;
+    this.deps.machine.set('stopping');
+    try {
+      await postmaster.stop(mode);
+    } catch (error) {
+      this.deps.machine.set('stop_failed');
+      throw error;
+    }
+    this.deps.machine.set('stopped');
+  }
+
+  private async launch(
+    role: MemberRole,
+    timeoutMs: number,
+    failedState: 'start_failed' | 'restart_failed',
+  ): Promise<void> {
+    const { machine } = this.deps;
+    if (machine.state !== 'restarting') machine.set('starting', role);
+    const postmaster = PostmasterProcess.start(
+      this.config.postgresql.bin_dir,
+      this.config.postgresql.data_dir,
+      this.deps.osUser,
+    );
+    this.postmaster = postmaster;
+    void postmaster.exited.then((exit) => {
+      if (this.postmaster !== postmaster || exit.requested) return;
+      this.logger.error({
+        msg: 'the postmaster exited unexpectedly',
+        code: exit.code,
+        log: postmaster.log.slice(-1_000),
+      });
+      machine.set('crashed');
+    });
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (!postmaster.running) {
+        machine.set(failedState, role);
+        throw new Error(`PostgreSQL exited during start-up:\n${postmaster.log.slice(-2_000)}`);
+      }
+      try {
+        await this.deps.pool.query('SELECT 1');
+        break;
+      } catch (error) {
+        if (performance.now() > deadline) {
+          await postmaster.stop('immediate');
+          machine.set(failedState, role);
+          throw new Error(`PostgreSQL did not accept connections within ${timeoutMs} ms`, {
+            cause: error,
+          });
+        }
+        await sleep(50);
+      }
+    }
+    machine.set('running', role);
+  }
+
+  private async writeConfiguration(upstream: UpstreamSettings | undefined): Promise<void> {
+    await this.files.keepBaseConfig();
+    await this.files.writeConfig(
+      postgresParameters(this.config, this.deps.cluster.dynamicParameters, upstream),
+    );
+    await this.files.writeHba(this.hbaLines());
+  }
+
+  /** The configured pg_hba lines, plus a replication line for the replication user when none is given. */
+  private hbaLines(): string[] {
+    const lines = [...this.config.postgresql.pg_hba];
+    const replicationUser = this.config.postgresql.authentication.replication.username;
+    if (!lines.some((line) => /^\s*host\S*\s+replication\s/.test(line))) {
+      lines.push(`host replication ${replicationUser} all scram-sha-256`);
+    }
+    return lines;
+  }
+
+  private upstreamFor(connUrl: string): UpstreamSettings {
+    return {
+      connUrl,
+      slotName: this.deps.cluster.useSlots ? slotNameForMember(this.config.name) : undefined,
+    };
+  }
+
+  private async ensureSlot(upstream: UpstreamSettings): Promise<void> {
+    if (upstream.slotName === undefined) return;
+    await ensureReplicationSlot(this.config, this.deps.osUser, upstream.connUrl, upstream.slotName);
+  }
+
+  /** An unreachable upstream must not keep a replica from following it: PostgreSQL retries by itself. */
+  private async ensureSlotIfPossible(upstream: UpstreamSettings): Promise<void> {
+    await this.ensureSlot(upstream).catch((error: unknown) => {
+      this.logger.warn({ msg: 'could not create the replication slot upstream', err: error });
+    });
+  }
+
+  private async inRecovery(): Promise<boolean> {
+    const { rows } = await this.deps.pool.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+    return rows[0].r;
+  }
+
+  private superuserUrl(): string {
+    const { username, password } = this.config.postgresql.authentication.superuser;
+    const url = new URL(this.connUrl);
+    url.username = username;
+    if (password !== undefined) url.password = password;
+    return url.toString();
+  }
+
+  private callback(action: CallbackAction): Promise<void> {
+    return this.deps.callbacks.enqueue(action, callbackRole(this.deps.machine.role));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

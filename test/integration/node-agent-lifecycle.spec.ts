@@ -1,0 +1,198 @@
+import { create } from '@bufbuild/protobuf';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ClusterKeys, type ClusterStore } from '../../libs/dcs/src/index.ts';
+import { NatsServerProcess, waitUntil } from '../../libs/harness/src/index.ts';
+import { DynamicConfigSchema, PostgresqlDynamicConfigSchema } from '../../libs/proto/src/index.ts';
+import { connectClient, uniqueScope } from '../support/nats-clients.ts';
+import {
+  command,
+  disposeMember,
+  memberStatus,
+  openStore,
+  sql,
+  startMember,
+  TestLease,
+  waitForStatus,
+  type TestMember,
+} from '../support/node-agent-members.ts';
+
+const TTL_MS = 30_000;
+
+let nats: NatsServerProcess;
+let client: NatsConnection;
+let store: ClusterStore;
+let lease: TestLease;
+let primary: TestMember;
+let replica: TestMember;
+const scope = uniqueScope('agent-life');
+
+beforeAll(async () => {
+  nats = await NatsServerProcess.start();
+  client = await connectClient(nats.url, `${scope}-test`);
+  store = await openStore(client, scope);
+  primary = await startMember(nats.url, scope, 'pg1');
+  replica = await startMember(nats.url, scope, 'pg2');
+  lease = await TestLease.acquire(store, 'pg1', TTL_MS);
+}, 60_000);
+
+afterAll(async () => {
+  await lease?.stop();
+  for (const member of [replica, primary]) if (member) await disposeMember(member);
+  await client?.close();
+  await nats?.dispose();
+});
+
+it('bootstraps a writable primary', async () => {
+  const reply = await command(client, scope, 'pg1', 'bootstrap', { term: lease.term });
+  expect(reply).toMatchObject({ ok: true, errorCode: '' });
+  expect(reply.status).toMatchObject({ state: 'running', role: 'primary' });
+  await sql(primary.port, 'CREATE TABLE t (id int)');
+  await sql(primary.port, 'INSERT INTO t VALUES (1)');
+  const status = await waitForStatus(store, 'pg1', (s) => (s.xlog?.location ?? 0) > 0, 'xlog');
+  expect(status).toMatchObject({ state: 'running', role: 'primary', timeline: 1 });
+  expect(status.databaseSystemIdentifier).toMatch(/^\d+$/);
+});
+
+it('clones a streaming replica that sees the rows written on the primary', async () => {
+  const reply = await command(client, scope, 'pg2', 'clone', { source_member: 'pg1' });
+  expect(reply).toMatchObject({ ok: true });
+  await sql(primary.port, 'INSERT INTO t VALUES (2)');
+  await waitUntil(
+    async () =>
+      (await sql(replica.port, 'SELECT count(*)::int AS n FROM t'))[0].n === 2 ? true : undefined,
+    { timeoutMs: 20_000, what: 'the replica to see the second row' },
+  );
+  const status = await waitForStatus(
+    store,
+    'pg2',
+    (s) => s.replicationState === 'streaming',
+    'streaming',
+  );
+  expect(status).toMatchObject({ role: 'replica', state: 'running', timeline: 1 });
+  const upstream = await waitForStatus(
+    store,
+    'pg1',
+    (s) => s.replication.length === 1,
+    'one walsender',
+  );
+  expect(upstream.replication[0]).toMatchObject({
+    applicationName: 'pg2',
+    usename: 'replicator',
+    state: 'streaming',
+  });
+});
+
+it('refuses a stale term and answers bad payloads with a clear error', async () => {
+  expect(await command(client, scope, 'pg2', 'promote', { term: lease.term - 1 })).toMatchObject({
+    ok: false,
+    errorCode: 'stale_term',
+  });
+  const garbage = await command(client, scope, 'pg2', 'promote', '{not json');
+  expect(garbage).toMatchObject({ ok: false, errorCode: 'bad_request' });
+  expect(garbage.message).toMatch(/malformed promote request: invalid JSON/);
+  const wrongType = await command(client, scope, 'pg2', 'demote', { term: 'soon' });
+  expect(wrongType).toMatchObject({ ok: false, errorCode: 'bad_request' });
+  expect(await command(client, scope, 'pg2', 'explode', {})).toMatchObject({
+    ok: false,
+    errorCode: 'bad_request',
+  });
+  expect(await command(client, scope, 'pg2', 'stop', { mode: 'gently' })).toMatchObject({
+    ok: false,
+    errorCode: 'bad_request',
+  });
+  expect(await command(client, scope, 'pg1', 'restart', { role: 'leader' })).toMatchObject({
+    ok: false,
+    message: 'PostgreSQL role should be either primary, standby_leader, or replica',
+  });
+  // The agent still answers.
+  expect(await command(client, scope, 'pg2', 'status')).toMatchObject({ ok: true });
+});
+
+it('reloads, detects a pending restart, and restarts through NATS', async () => {
+  await store.put(
+    ClusterKeys.config,
+    create(DynamicConfigSchema, {
+      ttl: TTL_MS / 1_000,
+      postgresql: create(PostgresqlDynamicConfigSchema, { parameters: { max_connections: 120 } }),
+    }),
+  );
+  await waitUntil(
+    async () => ((await memberStatus(store, 'pg1'))?.state === 'running' ? true : undefined),
+    {
+      timeoutMs: 5_000,
+      what: 'pg1 running',
+    },
+  );
+  // The agent's watch must have the new config before the reload.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(await command(client, scope, 'pg1', 'reload')).toMatchObject({ ok: true });
+  const pending = await waitForStatus(store, 'pg1', (s) => s.pendingRestart, 'pending_restart');
+  expect(pending.pendingRestartReason.max_connections).toMatchObject({
+    oldValue: '100',
+    newValue: '120',
+  });
+  const before = pending.postmasterStartTime;
+  expect(await command(client, scope, 'pg1', 'restart', { role: 'replica' })).toMatchObject({
+    ok: false,
+    message: 'restart conditions are not satisfied',
+  });
+  const restarted = await command(client, scope, 'pg1', 'restart', { restart_pending: true });
+  expect(restarted).toMatchObject({ ok: true, message: 'restarted successfully' });
+  const after = await waitForStatus(
+    store,
+    'pg1',
+    (s) => s.state === 'running' && !s.pendingRestart,
+    'restarted',
+  );
+  expect(after.postmasterStartTime).not.toBe(before);
+  expect((await sql<{ max_connections: string }>(primary.port, 'SHOW max_connections'))[0]).toEqual(
+    {
+      max_connections: '120',
+    },
+  );
+});
+
+it('detects a killed postmaster as crashed within 2 s, and starts again', async () => {
+  const pid = Number(
+    (await sql<{ pid: number }>(replica.port, 'SELECT pg_backend_pid() AS pid'))[0].pid,
+  );
+  expect(pid).toBeGreaterThan(0);
+  const postmasterPid = replica.agent!.lifecycle.running ? await postmasterPidOf(replica) : 0;
+  const killedAt = performance.now();
+  process.kill(postmasterPid, 'SIGKILL');
+  await waitUntil(() => (replica.agent!.machine.state === 'crashed' ? true : undefined), {
+    timeoutMs: 10_000,
+    intervalMs: 10,
+    what: 'the agent to notice the crash',
+  });
+  expect(performance.now() - killedAt).toBeLessThan(2_000);
+  await waitForStatus(store, 'pg2', (s) => s.state === 'crashed', 'crashed');
+  expect(await command(client, scope, 'pg2', 'start')).toMatchObject({ ok: true });
+  await waitForStatus(
+    store,
+    'pg2',
+    (s) => s.state === 'running' && s.replicationState === 'streaming',
+    'streaming again',
+  );
+});
+
+it('reinitializes a replica through NATS', async () => {
+  expect(await command(client, scope, 'pg1', 'reinitialize')).toMatchObject({
+    ok: false,
+    message: 'I am the leader, can not reinitialize',
+  });
+  const reply = await command(client, scope, 'pg2', 'reinitialize', { from_leader: true });
+  expect(reply).toMatchObject({ ok: true, message: 'reinitialize started' });
+  await sql(primary.port, 'INSERT INTO t VALUES (3)');
+  await waitUntil(
+    async () =>
+      (await sql(replica.port, 'SELECT count(*)::int AS n FROM t'))[0].n === 3 ? true : undefined,
+    { timeoutMs: 20_000, what: 'the reinitialized replica to see the third row' },
+  );
+});
+
+async function postmasterPidOf(member: TestMember): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(`${member.config.postgresql.data_dir}/postmaster.pid`, 'utf8');
+  return Number(text.split('\n')[0]);
+}
