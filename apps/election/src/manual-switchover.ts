@@ -122,12 +122,18 @@ async function gracefulDemote(
   });
   logger.log({ msg: `switchover: demoting myself in favour of ${candidate}`, term: hold.term });
   const stopped = await agents.request(member, 'stop', { mode: 'fast' }, AGENT_TIMEOUT_MS.stop);
-  const finalLsn = stopped.status?.xlog?.location ?? walPositionOf(mine);
-  const caughtUp = stopped.ok && (await candidateHolds(context, candidate, finalLsn));
+  // The agent reports the shutdown checkpoint of a clean stop: the last record this primary wrote.
+  const shutdownCheckpoint = stopped.status?.xlogLocation;
+  const caughtUp =
+    stopped.ok &&
+    shutdownCheckpoint !== undefined &&
+    (await candidateHolds(context, candidate, shutdownCheckpoint));
   if (!caughtUp) {
-    const reason = stopped.ok
-      ? `${candidate} did not receive everything up to ${finalLsn} within ${CATCH_UP_TIMEOUT_MS} ms`
-      : `could not stop PostgreSQL: ${stopped.message}`;
+    const reason = !stopped.ok
+      ? `could not stop PostgreSQL: ${stopped.message}`
+      : shutdownCheckpoint === undefined
+        ? 'the agent did not report the shutdown checkpoint'
+        : `${candidate} did not receive the shutdown checkpoint ${shutdownCheckpoint} within ${CATCH_UP_TIMEOUT_MS} ms`;
     logger.error({ msg: `switchover to ${candidate} abandoned: ${reason}`, term: hold.term });
     await agents.request(member, 'start', { term: hold.term }, AGENT_TIMEOUT_MS.start);
     await announce(context, {
@@ -141,7 +147,10 @@ async function gracefulDemote(
     });
     return { handled: false };
   }
-  await context.store.put(ClusterKeys.status, create(ClusterStatusSchema, { optime: finalLsn }));
+  await context.store.put(
+    ClusterKeys.status,
+    create(ClusterStatusSchema, { optime: shutdownCheckpoint }),
+  );
   await context.lease.release();
   logger.log({
     msg: `switchover: released the lease (term ${hold.term}) to ${candidate}`,
@@ -190,7 +199,10 @@ async function gracefulDemote(
   return { handled: true };
 }
 
-/** Polls the candidate's agent until its received WAL reaches `lsn`, within CATCH_UP_TIMEOUT_MS. */
+/**
+ * Polls the candidate's agent until it has received the record that starts at `lsn` (its received
+ * position, the end of what it holds, is then past that start), within CATCH_UP_TIMEOUT_MS.
+ */
 async function candidateHolds(
   context: ElectionContext,
   candidate: string,
@@ -202,7 +214,7 @@ async function candidateHolds(
       .request(candidate, 'status', {}, AGENT_TIMEOUT_MS.status)
       .catch(() => undefined);
     const received = reply?.status?.xlog?.receivedLocation ?? 0;
-    if (received >= lsn) return true;
+    if (received > lsn) return true;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return false;

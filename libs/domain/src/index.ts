@@ -13,6 +13,7 @@ export {
 export { callbackRole, MEMBER_ROLES, RESTART_ROLES, type MemberRole } from './member-role.ts';
 export { judgeTerm, raiseTerm, type TermVerdict } from './term-fence.ts';
 export { formatLsn, parseLsn, timelineOfWalFile } from './lsn.ts';
+export { parseControlData, type ControlData } from './control-data.ts';
 export {
   formatSettingWithUnit,
   pendingRestartReason,

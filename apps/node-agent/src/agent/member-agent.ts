@@ -89,6 +89,7 @@ export class MemberAgent {
       terms,
       connUrl: lifecycle.connUrl,
       scheduledRestart: () => restarts.current,
+      lastStop: () => lifecycle.lastStop(),
       intervalMs: options.statusIntervalMs,
     });
     const lock = new OperationLock();

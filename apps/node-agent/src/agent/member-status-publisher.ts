@@ -6,6 +6,7 @@ import {
   isQueryableState,
   postgresStateLabel,
   UNKNOWN_STATE_LABEL,
+  type ControlData,
 } from '../../../../libs/domain/src/index.ts';
 import { memberKey, type ClusterStore } from '../../../../libs/dcs/src/index.ts';
 import type { EventPublisher } from '../../../../libs/events/src/index.ts';
@@ -34,6 +35,8 @@ export interface MemberStatusPublisherOptions {
   readonly terms: TermTracker;
   readonly connUrl: string;
   readonly scheduledRestart: () => ScheduledRestart | undefined;
+  /** Where PostgreSQL stopped (pg_controldata), reported while it does not run. */
+  readonly lastStop: () => ControlData | undefined;
   /** How often the status is published while PostgreSQL runs; 1 s by default. */
   readonly intervalMs?: number;
 }
@@ -119,7 +122,14 @@ export class MemberStatusPublisher {
       updatedAt: timestampFromMs(Date.now()),
     });
     if (snapshot) this.addSnapshot(status, snapshot);
+    else this.addLastStop(status);
     return status;
+  }
+
+  private addLastStop(status: MemberStatus): void {
+    const stopped = this.options.lastStop();
+    if (stopped?.checkpointLsn !== undefined) status.xlogLocation = stopped.checkpointLsn;
+    if (stopped?.timeline !== undefined) status.timeline = stopped.timeline;
   }
 
   private addSnapshot(status: MemberStatus, snapshot: PostgresSnapshot): void {

@@ -2,6 +2,8 @@ import { rm } from 'node:fs/promises';
 import { Logger } from '@nestjs/common';
 import type pg from 'pg';
 import {
+  parseControlData,
+  type ControlData,
   callbackRole,
   slotNameForMember,
   type MemberRole,
@@ -57,6 +59,7 @@ export class PostgresLifecycle {
   private postmaster: PostmasterProcess | undefined;
   /** The upstream this member last streamed from; kept through a promotion for a self-fencing demotion. */
   private upstream: UpstreamSettings | undefined;
+  private stoppedAt: ControlData | undefined;
 
   constructor(private readonly deps: LifecycleDependencies) {
     this.config = deps.config;
@@ -291,7 +294,33 @@ export class PostgresLifecycle {
       this.deps.machine.set('stop_failed');
       throw error;
     }
+    // Read before the state changes, so that the "stopped" status already carries the position.
+    this.stoppedAt = await this.readControlData().catch((error: unknown) => {
+      this.logger.warn({ msg: 'could not read pg_controldata after the stop', err: error });
+      return undefined;
+    });
     this.deps.machine.set('stopped');
+  }
+
+  /**
+   * Where the last stop left the cluster: after a clean (smart or fast) shutdown, the shutdown
+   * checkpoint, which a switchover candidate must have received before it may promote.
+   */
+  lastStop(): ControlData | undefined {
+    return this.running ? undefined : this.stoppedAt;
+  }
+
+  private async readControlData(): Promise<ControlData> {
+    const output = await runPostgresTool(
+      'pg_controldata',
+      ['-D', this.config.postgresql.data_dir],
+      {
+        binDir: this.config.postgresql.bin_dir,
+        osUser: this.deps.osUser,
+        timeoutMs: 10_000,
+      },
+    );
+    return parseControlData(output);
   }
 
   private async launch(

@@ -1,0 +1,57 @@
+import type { LocalCluster } from '../../libs/harness/src/index.ts';
+import { withClient } from './postgres-probe.ts';
+
+/**
+ * Inserts rows one after another into `acked_writes` on whichever member accepts them, and remembers
+ * every id PostgreSQL acknowledged: afterwards each of them must be on the final primary.
+ */
+export class AcknowledgedWriter {
+  readonly acknowledged: number[] = [];
+  private running = true;
+  private readonly done: Promise<void>;
+  private next = 1;
+
+  constructor(private readonly cluster: LocalCluster) {
+    this.done = this.loop();
+  }
+
+  static async prepare(cluster: LocalCluster, primary: string): Promise<void> {
+    await withClient(cluster.member(primary), (client) =>
+      client.query('CREATE TABLE IF NOT EXISTS acked_writes (id bigint PRIMARY KEY, member text)'),
+    );
+  }
+
+  private async loop(): Promise<void> {
+    let target = 0;
+    while (this.running) {
+      const member = this.cluster.members[target % this.cluster.members.length];
+      const id = this.next;
+      try {
+        await withClient(
+          member,
+          (client) => client.query('INSERT INTO acked_writes VALUES ($1, $2)', [id, member.name]),
+          1_000,
+        );
+        this.acknowledged.push(id);
+        this.next += 1;
+      } catch {
+        target += 1;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+
+  /** The acknowledged ids missing from `member`'s table. */
+  async missingOn(member: string): Promise<number[]> {
+    const present = await withClient(this.cluster.member(member), async (client) => {
+      const result = await client.query<{ id: string }>('SELECT id FROM acked_writes');
+      return new Set(result.rows.map((row) => Number(row.id)));
+    });
+    return this.acknowledged.filter((id) => !present.has(id));
+  }
+}
