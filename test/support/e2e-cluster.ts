@@ -1,8 +1,8 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freeClusterPorts, LocalCluster, waitUntil } from '../../libs/harness/src/index.ts';
-import { primaries, streamingReplicas, withClient } from './postgres-probe.ts';
+import { isReplica, primaries, streamingReplicas, withClient } from './postgres-probe.ts';
 
 /** Short enough that failover suites run in seconds; see the README, "Timings", for the defaults. */
 export const E2E_TTL_SECONDS = 8;
@@ -27,9 +27,16 @@ export async function startE2eCluster(scope: string): Promise<LocalCluster> {
   return cluster;
 }
 
+/** Set NATRONI_KEEP_E2E_LOGS to a directory to keep each cluster's service logs there. */
 export async function disposeE2eCluster(cluster: LocalCluster | undefined): Promise<void> {
   if (!cluster) return;
   await cluster.stop();
+  const keep = process.env.NATRONI_KEEP_E2E_LOGS;
+  if (keep) {
+    await cp(join(cluster.options.baseDir, 'logs'), join(keep, cluster.options.scope), {
+      recursive: true,
+    });
+  }
   await rm(cluster.options.baseDir, { recursive: true, force: true });
 }
 
@@ -44,10 +51,12 @@ export async function waitForHealthyCluster(
       if (found.length !== 1) return undefined;
       const primary = cluster.member(found[0]);
       const streaming = await streamingReplicas(primary);
-      const others = cluster.members
-        .filter((member) => member !== primary)
-        .map((member) => member.name);
-      return others.every((name) => streaming.includes(name)) ? primary.name : undefined;
+      const others = cluster.members.filter((member) => member !== primary);
+      // A base backup in progress streams under the member's name too: the replica itself must run.
+      const replicating = await Promise.all(
+        others.map(async (member) => streaming.includes(member.name) && (await isReplica(member))),
+      );
+      return replicating.every(Boolean) ? primary.name : undefined;
     },
     {
       timeoutMs,

@@ -40,6 +40,20 @@ export async function isPrimary(member: LocalMember): Promise<boolean> {
   }
 }
 
+/** The member's PostgreSQL answers and is in recovery: a running replica. */
+export async function isReplica(member: LocalMember): Promise<boolean> {
+  try {
+    return await withClient(member, async (client) => {
+      const result = await client.query<{ recovery: boolean }>(
+        'SELECT pg_is_in_recovery() AS recovery',
+      );
+      return result.rows[0]?.recovery === true;
+    });
+  } catch {
+    return false;
+  }
+}
+
 export async function primaries(cluster: LocalCluster): Promise<string[]> {
   const answers = await Promise.all(
     cluster.members.map(async (member) => ((await isPrimary(member)) ? member.name : undefined)),

@@ -12,7 +12,6 @@ import {
   ClusterStore,
   ClusterWatch,
   LeaderLease,
-  memberKey,
   type ClusterView,
 } from '../../../libs/dcs/src/index.ts';
 import { leaseMarginMs, renewalIntervalMs } from '../../../libs/domain/src/index.ts';
@@ -89,7 +88,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.followers = new FollowerDuties(this.context);
     lease.onLost((reason) => void this.leaseLost(reason));
     watch.subscribe((_view, key) => {
-      if (WAKING_KEYS.has(key) || key === memberKey(member).name) this.wake();
+      if (WAKING_KEYS.has(key)) this.wake();
     });
     const renewEvery = renewalIntervalMs(timings.ttlMs, leaseMarginMs(timings.ttlMs));
     this.renewalTimer = setInterval(() => void this.renew(), renewEvery);
