@@ -178,7 +178,11 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     const leader = this.liveLeader(timings.ttlMs);
     if (leader && leader.member !== context.member) {
       await this.followers.follow(view, mine, leader);
-      return undefined;
+      // Look again the moment the lease would run out, not up to loop_wait later.
+      const observed = context.lease.observed();
+      return observed
+        ? Math.max(0, observed.seenAt + timings.ttlMs - performance.now())
+        : undefined;
     }
     const retryAt = await this.followers.race(view, mine, timings);
     return retryAt === undefined ? undefined : Math.max(0, retryAt - performance.now());

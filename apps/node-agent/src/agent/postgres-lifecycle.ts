@@ -175,19 +175,20 @@ export class PostgresLifecycle {
     machine.setRole('promoted');
     await runPostgresTool(
       'pg_ctl',
-      ['promote', '-D', this.config.postgresql.data_dir, '-w', '-t', String(PROMOTE_TIMEOUT_S)],
+      // -W (no wait): pg_ctl would poll every 100 ms; the loop below sees the end of recovery sooner.
+      ['promote', '-D', this.config.postgresql.data_dir, '-W'],
       { binDir: this.config.postgresql.bin_dir, osUser: this.deps.osUser, timeoutMs: 90_000 },
     );
     const deadline = performance.now() + PROMOTE_TIMEOUT_S * 1_000;
     while (await this.inRecovery()) {
       if (performance.now() > deadline)
         throw new Error('PostgreSQL stayed in recovery after promote');
-      await sleep(50);
+      await sleep(10);
     }
+    machine.setRole('primary');
     // pg_rewind on the old primary reads the new timeline from this checkpoint.
     await this.deps.pool.query('CHECKPOINT');
     await this.writeConfiguration(undefined);
-    machine.setRole('primary');
     void this.callback('on_role_change');
   }
 
