@@ -1,7 +1,12 @@
 import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freeClusterPorts, LocalCluster, waitUntil } from '../../libs/harness/src/index.ts';
+import {
+  freeClusterPorts,
+  LocalCluster,
+  waitUntil,
+  type LocalClusterOptions,
+} from '../../libs/harness/src/index.ts';
 import { isReplica, primaries, streamingReplicas, withClient } from './postgres-probe.ts';
 
 /** Short enough that failover suites run in seconds; see the README, "Timings", for the defaults. */
@@ -11,7 +16,10 @@ export const E2E_TTL_SECONDS = 8;
  * A three-member local cluster on free ports in a temporary directory, started through the same code
  * as `npm start`, with a `natroni_probe` table for write probes once the first primary is up.
  */
-export async function startE2eCluster(scope: string): Promise<LocalCluster> {
+export async function startE2eCluster(
+  scope: string,
+  tags?: LocalClusterOptions['tags'],
+): Promise<LocalCluster> {
   const baseDir = await mkdtemp(join(tmpdir(), 'natroni-test-e2e-'));
   await chmod(baseDir, 0o755);
   const cluster = await LocalCluster.start({
@@ -23,6 +31,7 @@ export async function startE2eCluster(scope: string): Promise<LocalCluster> {
     dcs: { ttl: E2E_TTL_SECONDS, loop_wait: 1, retry_timeout: 3, maximum_lag_on_failover: 1048576 },
     restapiCredentials: { username: 'admin', password: 'admin' },
     logToFiles: true,
+    tags,
   });
   return cluster;
 }

@@ -125,6 +125,23 @@ export class FollowerDuties {
       return undefined;
     }
     const observed = lease.observed();
+    if (mine.state !== 'running' && mine.state !== 'starting') {
+      // As Patroni's recover(): without a leader, start PostgreSQL read-only first; a running replica
+      // may then race, and a former primary with the most WAL wins and is promoted.
+      logger.log({
+        msg: `no leader: starting PostgreSQL read-only before the leader race (${mine.state})`,
+      });
+      const term = observed?.lastTerm ?? 0;
+      const reply = await context.agents.request(
+        member,
+        'demote',
+        { term, leader: '', mode: 'fast' },
+        AGENT_TIMEOUT_MS.demote,
+      );
+      if (!reply.ok)
+        logger.error({ msg: `could not start PostgreSQL read-only: ${reply.message}` });
+      return undefined;
+    }
     const since = observed
       ? observed.seenAt + (observed.free ? 0 : timings.ttlMs)
       : performance.now();

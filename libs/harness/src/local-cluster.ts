@@ -61,6 +61,8 @@ export interface LocalClusterOptions {
   restapiCredentials: { username: string; password: string };
   /** Append each service's output to <baseDir>/logs/<service>.log instead of keeping it in memory. */
   logToFiles: boolean;
+  /** Tags of some members, by name (e.g. `{ pg3: { nofailover: true } }`). */
+  tags?: Readonly<Record<string, Readonly<Record<string, string | number | boolean>>>>;
 }
 
 export interface LocalMember {
@@ -123,27 +125,18 @@ export class LocalCluster {
         started.push(member.agent, member.election);
         members.push(member);
       }
-      const clusterEnv = { NATRONI_SCOPE: options.scope, NATRONI_NATS_SERVERS: nats.url };
-      const gatewayEnv = {
-        ...clusterEnv,
-        NATRONI_GATEWAY_MEMBERS: members
-          .map((member) => `${member.name}=127.0.0.1:${member.ports.restapi}`)
-          .join(','),
-        NATRONI_RESTAPI_USERNAME: options.restapiCredentials.username,
-        NATRONI_RESTAPI_PASSWORD: options.restapiCredentials.password,
-      };
       const gateway = launchService(
         options,
         'api-gateway',
         options.ports.gateway,
-        gatewayEnv,
+        gatewayEnvironment(options, nats.url, members),
         'gateway',
       );
       const metrics = launchService(
         options,
         'metrics',
         options.ports.metrics,
-        clusterEnv,
+        clusterEnvironment(options, nats.url),
         'metrics',
       );
       started.push(gateway, metrics);
@@ -217,7 +210,32 @@ export class LocalCluster {
   }
 }
 
-function memberConfigDocument(
+/** What every cluster-wide service (gateway, metrics) is told: which cluster, where NATS is. */
+export function clusterEnvironment(
+  options: Pick<LocalClusterOptions, 'scope'>,
+  natsUrl: string,
+): Record<string, string> {
+  return { NATRONI_SCOPE: options.scope, NATRONI_NATS_SERVERS: natsUrl };
+}
+
+/** The gateway's environment: one Patroni-compatible listener per member, and the restapi user. */
+export function gatewayEnvironment(
+  options: Pick<LocalClusterOptions, 'scope' | 'restapiCredentials'>,
+  natsUrl: string,
+  members: readonly { name: string; ports: Pick<MemberPorts, 'restapi'> }[],
+): Record<string, string> {
+  return {
+    ...clusterEnvironment(options, natsUrl),
+    NATRONI_GATEWAY_MEMBERS: members
+      .map((member) => `${member.name}=127.0.0.1:${member.ports.restapi}`)
+      .join(','),
+    NATRONI_RESTAPI_USERNAME: options.restapiCredentials.username,
+    NATRONI_RESTAPI_PASSWORD: options.restapiCredentials.password,
+  };
+}
+
+/** A member's YAML configuration file (NATRONI_CONFIG of its agent and its election). */
+export function memberConfigDocument(
   options: LocalClusterOptions,
   name: string,
   ports: MemberPorts,
@@ -250,6 +268,6 @@ function memberConfigDocument(
       ],
     },
     bootstrap: { dcs: options.dcs, initdb: [{ encoding: 'UTF8' }, 'data-checksums'] },
-    tags: {},
+    tags: options.tags?.[name] ?? {},
   };
 }
