@@ -168,8 +168,9 @@ export class FollowerDuties {
     const result = await lease.attempt();
     if (!result.acquired) return result.retryAt;
     logger.log({
-      msg: `acquired the lease: term ${result.term}, promoting ${member} (wal position ${walPositionOf(mine)})`,
+      msg: `acquired the lease: term ${result.term}, promoting ${member} (wal position ${walPositionOf(mine)}, last leader optime ${view.status?.value.optime ?? 'unknown'})`,
       term: result.term,
+      peers: peers.map((peer) => `${peer.name}@${peer.walPosition}`),
     });
     const promoted = await promote(context, view, mine, result, since);
     const failoverEntry = view.failover;
