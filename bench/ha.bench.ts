@@ -1,0 +1,269 @@
+/**
+ * The HA figures of issue 4, side by side with Patroni 3.0.2 on this machine kind
+ * (../shared/reference/patroni-samples/README.md), on a real local cluster with natroni's default timings.
+ *
+ *   npm run bench:ha            (RUNS=5 by default; medians are reported)
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { ClusterStore } from '../libs/dcs/src/index.ts';
+import { DEFAULT_HA_TIMINGS } from '../libs/domain/src/election/index.ts';
+import {
+  freeClusterPorts,
+  LocalCluster,
+  waitUntil,
+  type LocalMember,
+} from '../libs/harness/src/index.ts';
+import {
+  isPrimary,
+  isReplica,
+  primaries,
+  streamingReplicas,
+} from '../test/support/postgres-probe.ts';
+
+const RUNS = Number(process.env.RUNS ?? 5);
+const SCOPE = 'bench';
+const TTL_MS = DEFAULT_HA_TIMINGS.ttlSeconds * 1000;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function startCluster(): Promise<{ cluster: LocalCluster; startedAt: number }> {
+  const baseDir = await mkdtemp(join(tmpdir(), 'natroni-bench-ha-'));
+  await chmod(baseDir, 0o755);
+  const startedAt = performance.now();
+  const cluster = await LocalCluster.start({
+    repoDir: resolve(__dirname, '../..'),
+    baseDir,
+    scope: SCOPE,
+    memberCount: 3,
+    ports: await freeClusterPorts(3),
+    dcs: {
+      ttl: DEFAULT_HA_TIMINGS.ttlSeconds,
+      loop_wait: DEFAULT_HA_TIMINGS.loopWaitSeconds,
+      retry_timeout: DEFAULT_HA_TIMINGS.retryTimeoutSeconds,
+    },
+    restapiCredentials: { username: 'admin', password: 'admin' },
+    logToFiles: true,
+  });
+  return { cluster, startedAt };
+}
+
+async function stopCluster(cluster: LocalCluster): Promise<void> {
+  await cluster.stop();
+  await rm(cluster.options.baseDir, { recursive: true, force: true });
+}
+
+function until<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  return waitUntil(probe, { timeoutMs, intervalMs: 10, what });
+}
+
+async function onePrimary(cluster: LocalCluster, except?: string): Promise<LocalMember> {
+  return until(
+    async () => {
+      const found = await primaries(cluster);
+      return found.length === 1 && found[0] !== except ? cluster.member(found[0]) : undefined;
+    },
+    `one primary${except ? ` other than ${except}` : ''}`,
+  );
+}
+
+async function streamsFrom(primary: LocalMember, replicas: LocalMember[]): Promise<true> {
+  return until(
+    async () => {
+      const streaming = await streamingReplicas(primary);
+      for (const replica of replicas) {
+        if (!streaming.includes(replica.name) || !(await isReplica(replica))) return undefined;
+      }
+      return true;
+    },
+    `${replicas.map((member) => member.name).join(', ')} streaming from ${primary.name}`,
+  );
+}
+
+async function bootstrapTrial() {
+  const { cluster, startedAt } = await startCluster();
+  try {
+    const primary = await onePrimary(cluster);
+    const writable = performance.now() - startedAt;
+    await streamsFrom(
+      primary,
+      cluster.members.filter((member) => member !== primary),
+    );
+    return { cluster, writable, streaming: performance.now() - startedAt };
+  } catch (error) {
+    await stopCluster(cluster);
+    throw error;
+  }
+}
+
+async function switchoverTrial(cluster: LocalCluster) {
+  const leader = await onePrimary(cluster);
+  await streamsFrom(
+    leader,
+    cluster.members.filter((member) => member !== leader),
+  );
+  const candidate = cluster.members.find((member) => member !== leader)!;
+  const startedAt = performance.now();
+  const answer = fetch(`http://127.0.0.1:${leader.ports.restapi}/switchover`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
+    body: JSON.stringify({ leader: leader.name, candidate: candidate.name }),
+  }).then(async (response) => ({
+    at: performance.now(),
+    status: response.status,
+    text: await response.text(),
+  }));
+  await until(
+    async () => ((await isPrimary(candidate)) ? true : undefined),
+    `${candidate.name} writable`,
+  );
+  const writable = performance.now() - startedAt;
+  await streamsFrom(candidate, [leader]);
+  const oldLeaderStreaming = performance.now() - startedAt;
+  const reply = await answer;
+  if (reply.status !== 200)
+    throw new Error(`POST /switchover answered ${reply.status}: ${reply.text}`);
+  return { writable, http: reply.at - startedAt, oldLeaderStreaming };
+}
+
+async function nodeLossTrial(cluster: LocalCluster, store: ClusterStore) {
+  const leader = await onePrimary(cluster);
+  const others = cluster.members.filter((member) => member !== leader);
+  await streamsFrom(leader, others);
+  const pid = await cluster.postmasterPid(leader);
+  leader.election.kill();
+  leader.agent.kill();
+  if (pid) process.kill(pid, 'SIGKILL');
+  const killedAt = Date.now();
+  const entry = await store.kv.get('leader');
+  const leaseRunsOutAt = (entry?.created.getTime() ?? killedAt) + TTL_MS;
+  const promoted = await onePrimary(cluster, leader.name);
+  const writableAt = Date.now();
+  await streamsFrom(
+    promoted,
+    others.filter((member) => member !== promoted),
+  );
+  const otherStreamingAt = Date.now();
+  await cluster.restart(leader, 'agent');
+  await cluster.restart(leader, 'election');
+  await streamsFrom(promoted, others.filter((member) => member !== promoted).concat(leader));
+  return {
+    afterKill: writableAt - killedAt,
+    afterLeaseRanOut: writableAt - leaseRunsOutAt,
+    otherStreaming: otherStreamingAt - writableAt,
+    rejoined: Date.now() - killedAt,
+  };
+}
+
+/** A nats-server restart must not cost the primary its lease: the same member and term afterwards. */
+async function natsRestartTrial(cluster: LocalCluster, store: ClusterStore) {
+  const before = await store.kv.get('leader');
+  const startedAt = performance.now();
+  await cluster.nats.restart();
+  const outage = performance.now() - startedAt;
+  await new Promise((resolve) => setTimeout(resolve, TTL_MS * 1.5));
+  const after = await store.kv.get('leader');
+  const kept = before?.string() === after?.string() && (await primaries(cluster)).length === 1;
+  return { outage, kept };
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `natroni HA benchmark: ${RUNS} runs, ttl ${DEFAULT_HA_TIMINGS.ttlSeconds} s, loop_wait ${DEFAULT_HA_TIMINGS.loopWaitSeconds} s, retry_timeout ${DEFAULT_HA_TIMINGS.retryTimeoutSeconds} s`,
+  );
+  const boots: Awaited<ReturnType<typeof bootstrapTrial>>[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const trial = await bootstrapTrial();
+    boots.push(trial);
+    if (run < RUNS - 1) await stopCluster(trial.cluster);
+  }
+  const cluster = boots[boots.length - 1].cluster;
+  const connection = await connect({
+    servers: cluster.nats.url,
+    reconnectTimeWait: 250,
+    maxReconnectAttempts: -1,
+  });
+  const store = await ClusterStore.open(connection, { namespace: 'natroni', scope: SCOPE });
+  try {
+    const switchovers = [];
+    for (let run = 0; run < RUNS; run += 1) switchovers.push(await switchoverTrial(cluster));
+    const losses = [];
+    for (let run = 0; run < RUNS; run += 1) losses.push(await nodeLossTrial(cluster, store));
+    const restarts = [];
+    for (let run = 0; run < RUNS; run += 1) restarts.push(await natsRestartTrial(cluster, store));
+
+    const row = (label: string, values: number[], patroni: string) =>
+      console.log(
+        `${label.padEnd(62)} ${seconds(median(values)).padStart(9)}   (Patroni ${patroni})`,
+      );
+    console.log('median of', RUNS, 'runs                                              natroni');
+    row(
+      'bootstrap: start → primary writable',
+      boots.map((b) => b.writable),
+      '3.17 s',
+    );
+    row(
+      'bootstrap: start → two replicas streaming',
+      boots.map((b) => b.streaming),
+      '4.47 s',
+    );
+    row(
+      'switchover: request → candidate writable',
+      switchovers.map((s) => s.writable),
+      '1.78 s',
+    );
+    row(
+      'switchover: request → HTTP 200',
+      switchovers.map((s) => s.http),
+      '2.20 s',
+    );
+    row(
+      'switchover: request → old leader streaming',
+      switchovers.map((s) => s.oldLeaderStreaming),
+      '3.89 s',
+    );
+    row(
+      'node loss: kill -9 → new primary writable',
+      losses.map((l) => l.afterKill),
+      '25.5 s with ttl 30',
+    );
+    row(
+      'node loss: lease ran out → new primary writable',
+      losses.map((l) => l.afterLeaseRanOut),
+      '0.02-0.08 s',
+    );
+    row(
+      'node loss: new primary writable → other replica streaming',
+      losses.map((l) => l.otherStreaming),
+      '5 s',
+    );
+    row(
+      'node loss: kill -9 → killed member streaming again',
+      losses.map((l) => l.rejoined),
+      '6.7 s after restart',
+    );
+    console.log(
+      `nats-server restart (outage median ${seconds(median(restarts.map((r) => r.outage)))}): ` +
+        `lease kept ${restarts.filter((r) => r.kept).length} of ${restarts.length} times`,
+    );
+  } finally {
+    await connection.close();
+    await stopCluster(cluster);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
