@@ -155,6 +155,7 @@ async function nodeLossTrial(cluster: LocalCluster, store: ClusterStore) {
     others.filter((member) => member !== promoted),
   );
   const otherStreamingAt = Date.now();
+  const restartedAt = Date.now();
   await cluster.restart(leader, 'agent');
   await cluster.restart(leader, 'election');
   await streamsFrom(promoted, others.filter((member) => member !== promoted).concat(leader));
@@ -162,7 +163,7 @@ async function nodeLossTrial(cluster: LocalCluster, store: ClusterStore) {
     afterKill: writableAt - killedAt,
     afterLeaseRanOut: writableAt - leaseRunsOutAt,
     otherStreaming: otherStreamingAt - writableAt,
-    rejoined: Date.now() - killedAt,
+    rejoined: Date.now() - restartedAt,
   };
 }
 
@@ -249,9 +250,9 @@ async function main(): Promise<void> {
       '5 s',
     );
     row(
-      'node loss: kill -9 → killed member streaming again',
+      'node loss: killed member restarted → streaming again',
       losses.map((l) => l.rejoined),
-      '6.7 s after restart',
+      '6.7 s',
     );
     console.log(
       `nats-server restart (outage median ${seconds(median(restarts.map((r) => r.outage)))}): ` +
