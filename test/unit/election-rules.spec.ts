@@ -1,5 +1,10 @@
 import {
+  chooseSyncStandbys,
+  confirmedSyncStandbys,
   haTimings,
+  STRICT_SYNC_PLACEHOLDER,
+  synchronousStandbyNames,
+  type SyncCandidate,
   leaderRaceVerdict,
   scheduleStep,
   switchoverCandidates,
@@ -144,5 +149,47 @@ describe('switchover', () => {
     expect(scheduleStep(10_000, 4_000, 1_000)).toEqual({ step: 'wait', dueInMs: 6_000 });
     expect(scheduleStep(10_000, 10_500, 1_000)).toEqual({ step: 'act' });
     expect(scheduleStep(10_000, 12_000, 1_000)).toEqual({ step: 'stale' });
+  });
+});
+
+describe('synchronous standbys', () => {
+  const candidate = (name: string, extra: Partial<SyncCandidate> = {}): SyncCandidate => ({
+    name,
+    streaming: true,
+    syncState: 'async',
+    walPosition: 100,
+    noSync: false,
+    syncPriority: 1,
+    ...extra,
+  });
+
+  test('streaming standbys without nosync, by priority, then already synchronous, then WAL', () => {
+    const candidates = [
+      candidate('pg2', { walPosition: 200 }),
+      candidate('pg3', { syncState: 'sync' }),
+      candidate('pg4', { noSync: true, walPosition: 900 }),
+      candidate('pg5', { streaming: false, walPosition: 900 }),
+    ];
+    expect(chooseSyncStandbys(candidates, 1)).toEqual(['pg3']);
+    expect(chooseSyncStandbys(candidates, 2)).toEqual(['pg2', 'pg3']);
+    expect(chooseSyncStandbys([...candidates, candidate('pg6', { syncPriority: 5 })], 1)).toEqual([
+      'pg6',
+    ]);
+  });
+
+  test('synchronous_standby_names as PostgreSQL reads it', () => {
+    expect(synchronousStandbyNames(['pg2'], 1, false)).toBe('"pg2"');
+    expect(synchronousStandbyNames(['pg3', 'pg2'], 2, false)).toBe('2 ("pg2","pg3")');
+    expect(synchronousStandbyNames([], 1, false)).toBe('');
+    expect(synchronousStandbyNames([], 1, true)).toBe(`"${STRICT_SYNC_PLACEHOLDER}"`);
+  });
+
+  test('only the standbys PostgreSQL reports as sync are published', () => {
+    expect(
+      confirmedSyncStandbys(
+        ['pg2', 'pg3'],
+        [candidate('pg2', { syncState: 'sync' }), candidate('pg3')],
+      ),
+    ).toEqual(['pg2']);
   });
 });

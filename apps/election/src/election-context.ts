@@ -6,10 +6,10 @@ import type {
   ClusterWatch,
   LeaderLease,
 } from '../../../libs/dcs/src/index.ts';
-import { haTimings, type HaTimings } from '../../../libs/domain/src/election/index.ts';
+import { clusterHaTimings, type HaTimings } from '../../../libs/domain/src/election/index.ts';
+import { synchronousModeOf, syncStandbyNames } from '../../../libs/domain/src/index.ts';
 import type { EventDraft, EventPublisher } from '../../../libs/events/src/index.ts';
 import type { MemberConfig } from '../../../libs/member-config/src/index.ts';
-import type { DynamicConfig } from '../../../libs/proto/src/index.ts';
 
 /** What every part of one member's election shares. */
 export interface ElectionContext {
@@ -25,16 +25,7 @@ export interface ElectionContext {
 
 /** The `config` key's timings, or the member file's `bootstrap.dcs` before the cluster has a config. */
 export function timingsOf(view: ClusterView, config: MemberConfig): HaTimings {
-  const stored: DynamicConfig | undefined = view.config?.value;
-  if (stored) return haTimings(stored);
-  const dcs = config.bootstrap.dcs;
-  const number = (key: string) => (typeof dcs[key] === 'number' ? (dcs[key] as number) : undefined);
-  return haTimings({
-    ttl: number('ttl'),
-    loopWait: number('loop_wait'),
-    retryTimeout: number('retry_timeout'),
-    maximumLagOnFailover: number('maximum_lag_on_failover'),
-  });
+  return clusterHaTimings(view.config?.value, config.bootstrap.dcs);
 }
 
 export function isPaused(view: ClusterView): boolean {
@@ -69,4 +60,10 @@ export function viewWhere(
       resolve(view);
     });
   });
+}
+
+/** With synchronous mode on, the members that may be promoted: the `sync` key's leader and standbys. */
+export function syncMembersOf(view: ClusterView): string[] | undefined {
+  if (synchronousModeOf(view.config?.value) !== 'on' || !view.sync) return undefined;
+  return [view.sync.value.leader, ...syncStandbyNames(view.sync.value.syncStandby)];
 }

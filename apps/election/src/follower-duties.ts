@@ -6,7 +6,7 @@ import {
 import { leaderRaceVerdict, type HaTimings } from '../../../libs/domain/src/election/index.ts';
 import type { LeaseRecord, MemberStatus } from '../../../libs/proto/src/index.ts';
 import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
-import { announce, isPaused, type ElectionContext } from './election-context.ts';
+import { announce, isPaused, syncMembersOf, type ElectionContext } from './election-context.ts';
 import { promote } from './leader-duties.ts';
 import { participantOf, probeMembers, walPositionOf } from './peer-probe.ts';
 
@@ -156,7 +156,7 @@ export class FollowerDuties {
       leaderOptime: view.status?.value.optime ?? 0,
       maximumLagOnFailover: timings.maximumLagOnFailover,
       clusterTimeline: undefined,
-      syncMembers: undefined,
+      syncMembers: syncMembersOf(view),
       formerLeader: view.leader?.value.member,
       manualCandidate: candidate,
       manualCandidateAvailable: peers.some((peer) => peer.name === candidate && peer.running),

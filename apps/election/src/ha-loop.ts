@@ -30,6 +30,9 @@ import { cloneFromLeader, FollowerDuties } from './follower-duties.ts';
 import { actAsLeader } from './leader-duties.ts';
 import { handleFailoverKey } from './manual-switchover.ts';
 import { acceptsConnections } from './postgres-reachability.ts';
+import { SynchronousReplication } from './synchronous-replication.ts';
+
+const AGENT_RETRY_MS = 200;
 
 /** Keys whose change wakes the loop at once: a leader change reaches every member immediately. */
 const WAKING_KEYS = new Set([
@@ -49,6 +52,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('HaLoop');
   private context!: ElectionContext;
   private followers!: FollowerDuties;
+  private synchronous!: SynchronousReplication;
   private cycling = false;
   private cycleRequested = false;
   private stopped = false;
@@ -86,6 +90,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       logger: this.logger,
     };
     this.followers = new FollowerDuties(this.context);
+    this.synchronous = new SynchronousReplication(this.context);
     lease.onLost((reason) => void this.leaseLost(reason));
     watch.subscribe((_view, key) => {
       if (WAKING_KEYS.has(key)) this.wake();
@@ -151,7 +156,8 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     const view = context.watch.view;
     const timings = timingsOf(view, this.config);
     const mine = await this.ownStatus(view);
-    if (!mine) return undefined;
+    // An agent still starting (or restarting) is asked again soon, not a whole loop_wait later.
+    if (!mine) return AGENT_RETRY_MS;
     if (!view.initialize) {
       await raceToBootstrap(context);
       return undefined;
@@ -170,6 +176,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         const switchover = await handleFailoverKey(context, view, mine, hold, timings);
         if (switchover.handled) return 0;
         await actAsLeader(context, view, mine, hold);
+        await this.synchronous.maintain(view, mine, hold);
         return switchover.wakeInMs;
       }
       await actAsLeader(context, view, mine, hold);

@@ -57,7 +57,6 @@ export async function promote(
 ): Promise<boolean> {
   const { member, logger } = context;
   const previousLeader = view.leader?.value.member ?? '';
-  const endedTimeline = mine.timeline ?? 0;
   const switchLsn = walPositionOf(mine);
   const reply = await context.agents.request(
     member,
@@ -69,7 +68,9 @@ export async function promote(
     logger.error({ msg: `could not promote ${member}: ${reply.message}`, term: hold.term });
     return false;
   }
-  const timeline = reply.status?.timeline ?? endedTimeline + 1;
+  // A replica's own timeline can lag behind the one it follows; the promotion's new one cannot.
+  const timeline = reply.status?.timeline ?? (mine.timeline ?? 0) + 1;
+  const endedTimeline = timeline - 1;
   logger.log({
     msg: `promoted ${member}: lease term ${hold.term}, timeline ${timeline}`,
     term: hold.term,

@@ -12,7 +12,13 @@ import {
 } from '../../../libs/domain/src/election/index.ts';
 import { ClusterStatusSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
 import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
-import { announce, isPaused, viewWhere, type ElectionContext } from './election-context.ts';
+import {
+  announce,
+  isPaused,
+  syncMembersOf,
+  viewWhere,
+  type ElectionContext,
+} from './election-context.ts';
 import { probeMembers, walPositionOf } from './peer-probe.ts';
 
 /** How long the stopped leader waits for its candidate to hold everything it wrote. */
@@ -74,7 +80,7 @@ export async function handleFailoverKey(
     peers,
     leaderOptime: walPositionOf(mine),
     maximumLagOnFailover: timings.maximumLagOnFailover,
-    syncStandbys: undefined,
+    syncStandbys: syncMembersOf(view),
   });
   const details = {
     leader: member,

@@ -12,9 +12,11 @@ import {
   ReloadRequestSchema,
   RestartRequestSchema,
   RewindRequestSchema,
+  SetSynchronousStandbyNamesRequestSchema,
   StartRequestSchema,
   StatusRequestSchema,
   StopRequestSchema,
+  TerminateConnectionsRequestSchema,
   decodeWire,
   toWireJson,
   type CommandReply,
@@ -34,6 +36,8 @@ export const AGENT_VERBS = {
   follow: FollowRequestSchema,
   rewind: RewindRequestSchema,
   reinitialize: ReinitializeRequestSchema,
+  set_synchronous_standby_names: SetSynchronousStandbyNamesRequestSchema,
+  terminate_connections: TerminateConnectionsRequestSchema,
 } as const satisfies Record<string, DescMessage>;
 
 export type AgentVerb = keyof typeof AGENT_VERBS;

@@ -1,8 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { Inject, Injectable } from '@nestjs/common';
 import { ClusterKeys, RevisionConflictError } from '../../../../libs/dcs/src/index.ts';
+import { haTimings } from '../../../../libs/domain/src/election/index.ts';
 import {
-  DEFAULT_LOOP_WAIT_S,
   decideFailover,
   hasNoFailover,
   isStatusFresh,
@@ -96,8 +96,9 @@ export class SwitchoverService {
 
   private timeoutMs(): number {
     if (this.settings.switchoverTimeoutMs !== undefined) return this.settings.switchoverTimeoutMs;
-    const loopWait = this.cluster.view.config?.value.loopWait ?? DEFAULT_LOOP_WAIT_S;
-    return 2 * Math.max(10, loopWait) * 1000;
+    // Patroni's poll: 2 × max(10, loop_wait) seconds.
+    const { loopWaitMs } = haTimings(this.cluster.view.config?.value);
+    return 2 * Math.max(10_000, loopWaitMs);
   }
 
   /** Subscribes before the write, so that no change of the view can be missed. */

@@ -1,8 +1,7 @@
+import { clusterHaTimings } from '../../../../libs/domain/src/election/index.ts';
 import type { ParameterValue } from '../../../../libs/member-config/src/index.ts';
 import { ClusterWatch, type ClusterStore } from '../../../../libs/dcs/src/index.ts';
 import type { LeaseRecord } from '../../../../libs/proto/src/index.ts';
-
-const DEFAULT_TTL_S = 30;
 
 /** The `leader` key as this agent last received it, timed on its own monotonic clock. */
 export interface LeaderSighting {
@@ -22,15 +21,22 @@ export class ClusterObserver {
   private leaderSighting: LeaderSighting = { record: undefined, revision: 0, receivedAt: 0 };
   private readonly listeners = new Set<LeaderListener>();
 
-  private constructor(private readonly watch: ClusterWatch) {
+  private constructor(
+    private readonly watch: ClusterWatch,
+    private readonly bootstrapDcs: Readonly<Record<string, unknown>>,
+  ) {
     this.noteLeader();
     watch.subscribe((_view, changedKey) => {
       if (changedKey === 'leader') this.noteLeader();
     });
   }
 
-  static async start(store: ClusterStore): Promise<ClusterObserver> {
-    return new ClusterObserver(await ClusterWatch.start(store));
+  /** `bootstrapDcs`: the member file's `bootstrap.dcs`, the timings before the cluster has a config. */
+  static async start(
+    store: ClusterStore,
+    bootstrapDcs: Readonly<Record<string, unknown>>,
+  ): Promise<ClusterObserver> {
+    return new ClusterObserver(await ClusterWatch.start(store), bootstrapDcs);
   }
 
   stop(): void {
@@ -67,8 +73,9 @@ export class ClusterObserver {
     });
   }
 
+  /** The lease ttl, timed exactly as the election times it. */
   get ttlMs(): number {
-    return (this.watch.view.config?.value.ttl ?? DEFAULT_TTL_S) * 1_000;
+    return clusterHaTimings(this.watch.view.config?.value, this.bootstrapDcs).ttlMs;
   }
 
   get useSlots(): boolean {

@@ -13,9 +13,11 @@ import {
   ReloadRequestSchema,
   RestartRequestSchema,
   RewindRequestSchema,
+  SetSynchronousStandbyNamesRequestSchema,
   StartRequestSchema,
   StatusRequestSchema,
   StopRequestSchema,
+  TerminateConnectionsRequestSchema,
   toWireJson,
   WireDecodeError,
   type CommandReply,
@@ -35,6 +37,12 @@ function verb<Desc extends DescMessage>(
   run: (request: MessageShape<Desc>) => Promise<string>,
 ): Verb<DescMessage> {
   return { schema, run } as unknown as Verb<DescMessage>;
+}
+
+/** The lease term a role-changing request carries (its fencing token); undefined for the others. */
+function termOf(request: object): number | undefined {
+  const term = (request as { term?: unknown }).term;
+  return typeof term === 'number' && term > 0 ? term : undefined;
 }
 
 /** `<namespace>.<scope>.agent.<member>`: the subject prefix of one member's commands. */
@@ -72,6 +80,16 @@ export class CommandResponder {
       ['follow', verb(FollowRequestSchema, (r) => commands.follow(r))],
       ['rewind', verb(RewindRequestSchema, (r) => commands.rewind(r))],
       ['reinitialize', verb(ReinitializeRequestSchema, (r) => commands.reinitialize(r))],
+      [
+        'set_synchronous_standby_names',
+        verb(SetSynchronousStandbyNamesRequestSchema, (r) =>
+          commands.setSynchronousStandbyNames(r),
+        ),
+      ],
+      [
+        'terminate_connections',
+        verb(TerminateConnectionsRequestSchema, () => commands.terminateConnections()),
+      ],
     ]);
   }
 
@@ -119,7 +137,19 @@ export class CommandResponder {
     }
     // An empty payload is the empty message, so that `nats request <subject> ""` works.
     const request = decodeWire(handler.schema, payload.length === 0 ? '{}' : payload);
-    return handler.run(request);
+    const term = termOf(request);
+    const fields = { verb: name, ...(term === undefined ? {} : { term }) };
+    const during = term === undefined ? '' : ` (lease term ${term})`;
+    try {
+      const message = await handler.run(request);
+      // One line per command that changes something, in words: "promote: promoted (lease term 7)".
+      if (name !== 'status') this.logger.log({ msg: `${name}: ${message}${during}`, ...fields });
+      return message;
+    } catch (error) {
+      if (error instanceof CommandRefusal || error instanceof LifecycleRefusal)
+        this.logger.warn({ msg: `${name} refused${during}: ${error.message}`, ...fields });
+      throw error;
+    }
   }
 
   private errorReply(name: string, error: unknown): CommandReply {

@@ -59,7 +59,7 @@ export class MemberAgent {
     await ensureEventStream(nc, namespace, scope, { replicas: config.nats.kv_replicas });
     const events = new EventPublisher(nc, { namespace, scope });
     const osUser = await resolvePostgresOsUser(config.postgresql.os_user);
-    const cluster = await ClusterObserver.start(store);
+    const cluster = await ClusterObserver.start(store, config.bootstrap.dcs);
     const terms = new TermTracker();
     terms.observe(cluster.leader.record?.term);
     cluster.onLeader((sighting) => terms.observe(sighting.record?.term));
@@ -114,6 +114,7 @@ export class MemberAgent {
       fence,
       status,
       restarts,
+      pool,
     });
     const responder = new CommandResponder(
       nc,

@@ -9,9 +9,13 @@ import type {
   ReinitializeRequest,
   RestartRequest,
   RewindRequest,
+  SetSynchronousStandbyNamesRequest,
   StartRequest,
   StopRequest,
 } from '../../../../libs/proto/src/index.ts';
+import type pg from 'pg';
+import { terminateClientConnections } from '../postgres/client-connections.ts';
+import { quoteLiteral } from '../postgres/postgres-pool.ts';
 import type { ShutdownMode } from '../postgres/postmaster-process.ts';
 import type { ClusterObserver } from './cluster-observer.ts';
 import { CommandRefusal } from './command-errors.ts';
@@ -37,6 +41,7 @@ export interface MemberCommandsDependencies {
   readonly fence: LeaseFence;
   readonly status: MemberStatusPublisher;
   readonly restarts: RestartSchedule;
+  readonly pool: pg.Pool;
 }
 
 /**
@@ -177,6 +182,24 @@ export class MemberCommands {
     return outcome === 'rewound'
       ? 'rewound, following the new primary'
       : 'pg_rewind failed: reinitialized';
+  }
+
+  /** Not a lifecycle operation: it runs beside one, as a forced maintenance must act at once. */
+  async setSynchronousStandbyNames(request: SetSynchronousStandbyNamesRequest): Promise<string> {
+    await this.admitLeaseTerm(request.term);
+    if (!this.deps.lifecycle.running)
+      throw new CommandRefusal('failed', 'PostgreSQL is not running');
+    await this.deps.pool.query(
+      'ALTER SYSTEM SET synchronous_standby_names = ' + quoteLiteral(request.value),
+    );
+    await this.deps.pool.query('SELECT pg_reload_conf()');
+    return `synchronous_standby_names = '${request.value}'`;
+  }
+
+  async terminateConnections(): Promise<string> {
+    if (!this.deps.lifecycle.running) return 'PostgreSQL is not running: no connection to close';
+    const closed = await terminateClientConnections(this.deps.pool);
+    return `closed ${closed} client connection${closed === 1 ? '' : 's'}`;
   }
 
   async reinitialize(request: ReinitializeRequest): Promise<string> {

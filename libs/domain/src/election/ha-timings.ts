@@ -58,3 +58,22 @@ export function haTimings(config: HaTimingsInput | undefined): HaTimings {
     maximumLagOnFailover: config?.maximumLagOnFailover ?? DEFAULT_HA_TIMINGS.maximumLagOnFailover,
   };
 }
+
+/**
+ * The timings of a cluster: from its `config` key, or, before the cluster has one, from the member
+ * file's `bootstrap.dcs` (Patroni's key names). Every service must time the lease the same way.
+ */
+export function clusterHaTimings(
+  stored: HaTimingsInput | undefined,
+  bootstrapDcs: Readonly<Record<string, unknown>>,
+): HaTimings {
+  if (stored) return haTimings(stored);
+  const number = (key: string) =>
+    typeof bootstrapDcs[key] === 'number' ? (bootstrapDcs[key] as number) : undefined;
+  return haTimings({
+    ttl: number('ttl'),
+    loopWait: number('loop_wait'),
+    retryTimeout: number('retry_timeout'),
+    maximumLagOnFailover: number('maximum_lag_on_failover'),
+  });
+}

@@ -1,4 +1,5 @@
 export {
+  clusterHaTimings,
   DEFAULT_HA_TIMINGS,
   haTimings,
   MINIMUM_LOOP_WAIT_SECONDS,
@@ -19,3 +20,10 @@ export {
   type ScheduleStep,
   type SwitchoverFacts,
 } from './switchover-plan.ts';
+export {
+  chooseSyncStandbys,
+  confirmedSyncStandbys,
+  STRICT_SYNC_PLACEHOLDER,
+  synchronousStandbyNames,
+  type SyncCandidate,
+} from './sync-standbys.ts';

@@ -1,4 +1,6 @@
+import { haTimings } from '../election/ha-timings.ts';
 import type { DynamicConfig, JsonObject, MemberStatus } from './proto-types.ts';
+import { leaseMarginMs } from '../lease-timing.ts';
 
 export type SynchronousMode = 'off' | 'on' | 'quorum';
 
@@ -29,10 +31,10 @@ export interface MemberFacts {
   readonly status: MemberStatus | undefined;
   /** Milliseconds since the reader received the status; Infinity when there is none. */
   readonly statusAgeMs: number;
+  /** Put into maintenance or drained through `/v1/servers`: out of the read endpoints. */
+  readonly outOfReadRotation?: boolean;
 }
 
-export const DEFAULT_TTL_S = 30;
-export const DEFAULT_LOOP_WAIT_S = 10;
 export const DEFAULT_MAXIMUM_LAG_ON_FAILOVER = 1_048_576;
 
 export function synchronousModeOf(config: DynamicConfig | undefined): SynchronousMode {
@@ -52,7 +54,7 @@ export function syncStandbyNames(syncStandby: string | undefined): string[] {
 }
 
 export function ttlMsOf(config: DynamicConfig | undefined): number {
-  return (config?.ttl ?? DEFAULT_TTL_S) * 1000;
+  return haTimings(config).ttlMs;
 }
 
 /** A status older than ttl says nothing reliable any more: it counts as unknown. */
@@ -92,4 +94,48 @@ export function hasNoFailover(tags: JsonObject): boolean {
   if (typeof tags['nofailover'] === 'boolean') return tags['nofailover'];
   const priority = tags['failover_priority'];
   return typeof priority === 'number' && priority <= 0;
+}
+
+/** What a reader has seen of the DCS, timed on its own monotonic clock (`performance.now()`). */
+export interface ClusterObservation {
+  readonly scope: string;
+  readonly nowMs: number;
+  /** When NATS last confirmed the view (a watch event or a round trip). */
+  readonly confirmedAtMs: number;
+  /** The same instant on the wall clock (epoch milliseconds). */
+  readonly confirmedWallMs: number;
+  readonly config: DynamicConfig | undefined;
+  /** The `leader` key's value: holder and lease ttl in seconds (0: the config's ttl). */
+  readonly leader: { readonly member: string; readonly ttl: number } | undefined;
+  /** When the `leader` key's latest revision arrived. */
+  readonly leaderSeenAtMs: number | undefined;
+  readonly syncStandby: string | undefined;
+  /** The `status` key's optime. */
+  readonly statusOptime: number | undefined;
+  /** The leader's own last published WAL position. */
+  readonly leaderXlogLocation: number | undefined;
+}
+
+/** The cluster-wide facts a reader (gateway, metrics) may state from what it observed. */
+export function clusterFactsOf(observation: ClusterObservation): ClusterFacts {
+  const { config, leader, nowMs } = observation;
+  const ttlMs = ttlMsOf(config);
+  const leaseTtlMs = leader && leader.ttl > 0 ? leader.ttl * 1000 : ttlMs;
+  const leaderSeenAt = observation.leaderSeenAtMs ?? Number.NEGATIVE_INFINITY;
+  return {
+    scope: observation.scope,
+    viewFresh: nowMs - observation.confirmedAtMs < ttlMs,
+    dcsLastSeen: Math.floor(observation.confirmedWallMs / 1000),
+    leaderName: leader?.member || undefined,
+    leaseValid:
+      leader !== undefined && nowMs < leaderSeenAt + leaseTtlMs - leaseMarginMs(leaseTtlMs),
+    paused: config?.pause === true,
+    standbyCluster:
+      config?.standbyCluster !== undefined && Object.keys(config.standbyCluster).length > 0,
+    synchronousMode: synchronousModeOf(config),
+    syncStandbys: syncStandbyNames(observation.syncStandby),
+    leaderOptime: Math.max(observation.statusOptime ?? 0, observation.leaderXlogLocation ?? 0),
+    maximumLagOnFailover: config?.maximumLagOnFailover ?? DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
+    ttlMs,
+  };
 }

@@ -1,7 +1,10 @@
-import { DEFAULT_LOOP_WAIT_S, DEFAULT_TTL_S } from './cluster-facts.ts';
+import {
+  DEFAULT_HA_TIMINGS,
+  MINIMUM_LOOP_WAIT_SECONDS,
+  MINIMUM_RETRY_TIMEOUT_SECONDS,
+  MINIMUM_TTL_SECONDS,
+} from '../election/ha-timings.ts';
 import type { DynamicConfig, JsonObject, JsonValue } from './proto-types.ts';
-
-const DEFAULT_RETRY_TIMEOUT_S = 10;
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -62,13 +65,19 @@ export function patchConfig(
 /** §6.1: minimums and `loop_wait + 2 × retry_timeout <= ttl`, checked on the values with defaults. */
 export function dynamicConfigProblems(config: DynamicConfig): string[] {
   const problems: string[] = [];
-  const ttl = config.ttl ?? DEFAULT_TTL_S;
-  const loopWait = config.loopWait ?? DEFAULT_LOOP_WAIT_S;
-  const retryTimeout = config.retryTimeout ?? DEFAULT_RETRY_TIMEOUT_S;
-  if (ttl < 20) problems.push(`ttl must be at least 20 seconds, got ${ttl}`);
-  if (loopWait < 1) problems.push(`loop_wait must be at least 1 second, got ${loopWait}`);
-  if (retryTimeout < 3)
-    problems.push(`retry_timeout must be at least 3 seconds, got ${retryTimeout}`);
+  const ttl = config.ttl ?? DEFAULT_HA_TIMINGS.ttlSeconds;
+  const loopWait = config.loopWait ?? DEFAULT_HA_TIMINGS.loopWaitSeconds;
+  const retryTimeout = config.retryTimeout ?? DEFAULT_HA_TIMINGS.retryTimeoutSeconds;
+  if (ttl < MINIMUM_TTL_SECONDS)
+    problems.push(`ttl must be at least ${MINIMUM_TTL_SECONDS} seconds, got ${ttl}`);
+  if (loopWait < MINIMUM_LOOP_WAIT_SECONDS)
+    problems.push(
+      `loop_wait must be at least ${MINIMUM_LOOP_WAIT_SECONDS} second, got ${loopWait}`,
+    );
+  if (retryTimeout < MINIMUM_RETRY_TIMEOUT_SECONDS)
+    problems.push(
+      `retry_timeout must be at least ${MINIMUM_RETRY_TIMEOUT_SECONDS} second, got ${retryTimeout}`,
+    );
   if (loopWait + 2 * retryTimeout > ttl) {
     problems.push(
       `loop_wait + 2 * retry_timeout must not exceed ttl: ${loopWait} + 2 * ${retryTimeout} > ${ttl}`,

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file natroni/v1/commands.proto.
  */
 export const file_natroni_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("ChluYXRyb25pL3YxL2NvbW1hbmRzLnByb3RvEgpuYXRyb25pLnYxIg8KDVN0YXR1c1JlcXVlc3Qi2AEKDlJlc3RhcnRSZXF1ZXN0EhEKBHJvbGUYASABKAlIAIgBARIdChBwb3N0Z3Jlc192ZXJzaW9uGAIgASgJSAGIAQESHAoPcmVzdGFydF9wZW5kaW5nGAMgASgISAKIAQESFQoIc2NoZWR1bGUYBCABKAlIA4gBARIUCgd0aW1lb3V0GAUgASgBSASIAQFCBwoFX3JvbGVCEwoRX3Bvc3RncmVzX3ZlcnNpb25CEgoQX3Jlc3RhcnRfcGVuZGluZ0ILCglfc2NoZWR1bGVCCgoIX3RpbWVvdXQiDwoNUmVsb2FkUmVxdWVzdCI5ChNSZWluaXRpYWxpemVSZXF1ZXN0Eg0KBWZvcmNlGAEgASgIEhMKC2Zyb21fbGVhZGVyGAIgASgIIh4KDlByb21vdGVSZXF1ZXN0EgwKBHRlcm0YASABKA0iOwoNRGVtb3RlUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg4KBmxlYWRlchgCIAEoCRIMCgRtb2RlGAMgASgJIj8KDUZvbGxvd1JlcXVlc3QSDAoEdGVybRgBIAEoDRIOCgZsZWFkZXIYAiABKAkSEAoIY29ubl91cmwYAyABKAkiGwoLU3RvcFJlcXVlc3QSDAoEbW9kZRgBIAEoCSIcCgxTdGFydFJlcXVlc3QSDAoEdGVybRgBIAEoDSIgChBCb290c3RyYXBSZXF1ZXN0EgwKBHRlcm0YASABKA0iPgoMQ2xvbmVSZXF1ZXN0EhUKDXNvdXJjZV9tZW1iZXIYASABKAkSFwoPc291cmNlX2Nvbm5fdXJsGAIgASgJIjYKDVJld2luZFJlcXVlc3QSDAoEdGVybRgBIAEoDRIXCg9zb3VyY2VfY29ubl91cmwYAiABKAkiaQoMQ29tbWFuZFJlcGx5EgoKAm9rGAEgASgIEg8KB21lc3NhZ2UYAiABKAkSEgoKZXJyb3JfY29kZRgDIAEoCRIoCgZzdGF0dXMYBCABKAsyGC5uYXRyb25pLnYxLk1lbWJlclN0YXR1c2IGcHJvdG8z", [file_natroni_v1_member]);
+  fileDesc("ChluYXRyb25pL3YxL2NvbW1hbmRzLnByb3RvEgpuYXRyb25pLnYxIg8KDVN0YXR1c1JlcXVlc3Qi2AEKDlJlc3RhcnRSZXF1ZXN0EhEKBHJvbGUYASABKAlIAIgBARIdChBwb3N0Z3Jlc192ZXJzaW9uGAIgASgJSAGIAQESHAoPcmVzdGFydF9wZW5kaW5nGAMgASgISAKIAQESFQoIc2NoZWR1bGUYBCABKAlIA4gBARIUCgd0aW1lb3V0GAUgASgBSASIAQFCBwoFX3JvbGVCEwoRX3Bvc3RncmVzX3ZlcnNpb25CEgoQX3Jlc3RhcnRfcGVuZGluZ0ILCglfc2NoZWR1bGVCCgoIX3RpbWVvdXQiDwoNUmVsb2FkUmVxdWVzdCI5ChNSZWluaXRpYWxpemVSZXF1ZXN0Eg0KBWZvcmNlGAEgASgIEhMKC2Zyb21fbGVhZGVyGAIgASgIIh4KDlByb21vdGVSZXF1ZXN0EgwKBHRlcm0YASABKA0iOwoNRGVtb3RlUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg4KBmxlYWRlchgCIAEoCRIMCgRtb2RlGAMgASgJIj8KDUZvbGxvd1JlcXVlc3QSDAoEdGVybRgBIAEoDRIOCgZsZWFkZXIYAiABKAkSEAoIY29ubl91cmwYAyABKAkiGwoLU3RvcFJlcXVlc3QSDAoEbW9kZRgBIAEoCSIcCgxTdGFydFJlcXVlc3QSDAoEdGVybRgBIAEoDSIgChBCb290c3RyYXBSZXF1ZXN0EgwKBHRlcm0YASABKA0iPgoMQ2xvbmVSZXF1ZXN0EhUKDXNvdXJjZV9tZW1iZXIYASABKAkSFwoPc291cmNlX2Nvbm5fdXJsGAIgASgJIjYKDVJld2luZFJlcXVlc3QSDAoEdGVybRgBIAEoDRIXCg9zb3VyY2VfY29ubl91cmwYAiABKAkiHQobVGVybWluYXRlQ29ubmVjdGlvbnNSZXF1ZXN0IkAKIVNldFN5bmNocm9ub3VzU3RhbmRieU5hbWVzUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg0KBXZhbHVlGAIgASgJImkKDENvbW1hbmRSZXBseRIKCgJvaxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEhIKCmVycm9yX2NvZGUYAyABKAkSKAoGc3RhdHVzGAQgASgLMhgubmF0cm9uaS52MS5NZW1iZXJTdGF0dXNiBnByb3RvMw", [file_natroni_v1_member]);
 
 /**
  * verb "status": report the member's current status without changing anything.
@@ -335,6 +335,52 @@ export const RewindRequestSchema: GenMessage<RewindRequest> = /*@__PURE__*/
   messageDesc(file_natroni_v1_commands, 11);
 
 /**
+ * verb "terminate_connections": close every client connection of this member's PostgreSQL
+ * (pg_terminate_backend), except the agent's own and replication connections; sent when the member is
+ * forced into maintenance (`PUT /v1/servers/<member>/set?state=maintenance&force=yes`).
+ *
+ * @generated from message natroni.v1.TerminateConnectionsRequest
+ */
+export type TerminateConnectionsRequest = Message<"natroni.v1.TerminateConnectionsRequest"> & {
+};
+
+/**
+ * Describes the message natroni.v1.TerminateConnectionsRequest.
+ * Use `create(TerminateConnectionsRequestSchema)` to create a new message.
+ */
+export const TerminateConnectionsRequestSchema: GenMessage<TerminateConnectionsRequest> = /*@__PURE__*/
+  messageDesc(file_natroni_v1_commands, 12);
+
+/**
+ * verb "set_synchronous_standby_names": the primary's election names the standbys its commits wait
+ * for (synchronous mode); the agent sets the parameter and reloads PostgreSQL.
+ *
+ * @generated from message natroni.v1.SetSynchronousStandbyNamesRequest
+ */
+export type SetSynchronousStandbyNamesRequest = Message<"natroni.v1.SetSynchronousStandbyNamesRequest"> & {
+  /**
+   * The term of the lease the sender holds.
+   *
+   * @generated from field: uint32 term = 1;
+   */
+  term: number;
+
+  /**
+   * The parameter's value, e.g. `"pg2"` or `2 ("pg2","pg3")`; empty: commits do not wait.
+   *
+   * @generated from field: string value = 2;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message natroni.v1.SetSynchronousStandbyNamesRequest.
+ * Use `create(SetSynchronousStandbyNamesRequestSchema)` to create a new message.
+ */
+export const SetSynchronousStandbyNamesRequestSchema: GenMessage<SetSynchronousStandbyNamesRequest> = /*@__PURE__*/
+  messageDesc(file_natroni_v1_commands, 13);
+
+/**
  * The reply to every agent request.
  *
  * @generated from message natroni.v1.CommandReply
@@ -377,5 +423,5 @@ export type CommandReply = Message<"natroni.v1.CommandReply"> & {
  * Use `create(CommandReplySchema)` to create a new message.
  */
 export const CommandReplySchema: GenMessage<CommandReply> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 12);
+  messageDesc(file_natroni_v1_commands, 14);
 

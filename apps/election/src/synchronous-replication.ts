@@ -1,0 +1,98 @@
+import { create } from '@bufbuild/protobuf';
+import { ClusterKeys, type ClusterView, type LeaseHold } from '../../../libs/dcs/src/index.ts';
+import {
+  chooseSyncStandbys,
+  confirmedSyncStandbys,
+  synchronousStandbyNames,
+  type SyncCandidate,
+} from '../../../libs/domain/src/election/index.ts';
+import { synchronousModeOf, syncStandbyNames } from '../../../libs/domain/src/index.ts';
+import { SyncStateSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
+import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
+import type { ElectionContext } from './election-context.ts';
+import { participantOf } from './peer-probe.ts';
+
+/**
+ * The primary's side of synchronous mode (reference/patroni-api.md §5.8): standbys are named in
+ * PostgreSQL before the `sync` key publishes them, and leave the key before PostgreSQL stops waiting
+ * for them, so that every member the key names holds every acknowledged transaction.
+ */
+export class SynchronousReplication {
+  /** The value this leader last had its agent set, so that it is sent again only when it changes. */
+  private applied: { term: number; value: string } | undefined;
+
+  constructor(private readonly context: ElectionContext) {}
+
+  async maintain(view: ClusterView, mine: MemberStatus, hold: LeaseHold): Promise<void> {
+    const { member, store } = this.context;
+    const config = view.config?.value;
+    const published =
+      view.sync?.value.leader === member ? syncStandbyNames(view.sync.value.syncStandby) : [];
+    if (synchronousModeOf(config) !== 'on') {
+      if (view.sync) await store.delete(ClusterKeys.sync);
+      if (this.applied?.value) await this.apply(hold, '');
+      return;
+    }
+    const count = config?.synchronousNodeCount ?? 1;
+    const candidates = this.candidates(view, mine);
+    const wanted = chooseSyncStandbys(candidates, count);
+    const kept = published.filter((name) => wanted.includes(name));
+    if (!view.sync || view.sync.value.leader !== member || kept.length !== published.length) {
+      await this.publish(kept);
+    }
+    await this.apply(
+      hold,
+      synchronousStandbyNames(wanted, count, config?.synchronousModeStrict === true),
+    );
+    const confirmed = confirmedSyncStandbys(wanted, candidates);
+    if (confirmed.join(',') !== kept.join(',')) await this.publish(confirmed);
+  }
+
+  private candidates(view: ClusterView, mine: MemberStatus): SyncCandidate[] {
+    return mine.replication.map((row) => {
+      const status = view.members.get(row.applicationName)?.value;
+      const tags = status?.tags ?? {};
+      const priority = typeof tags['sync_priority'] === 'number' ? tags['sync_priority'] : 1;
+      return {
+        name: row.applicationName,
+        streaming: row.state === 'streaming',
+        syncState: row.syncState,
+        walPosition: status ? participantOf(status).walPosition : 0,
+        noSync: tags['nosync'] === true || priority <= 0,
+        syncPriority: priority,
+      };
+    });
+  }
+
+  private async publish(standbys: readonly string[]): Promise<void> {
+    const { member, store, logger } = this.context;
+    await store.put(
+      ClusterKeys.sync,
+      create(SyncStateSchema, {
+        leader: member,
+        syncStandby: standbys.length ? standbys.join(',') : undefined,
+      }),
+    );
+    logger.log({ msg: `synchronous standbys published: ${standbys.join(', ') || 'none'}` });
+  }
+
+  private async apply(hold: LeaseHold, value: string): Promise<void> {
+    if (this.applied?.term === hold.term && this.applied.value === value) return;
+    const { member, agents, logger } = this.context;
+    const reply = await agents.request(
+      member,
+      'set_synchronous_standby_names',
+      { term: hold.term, value },
+      AGENT_TIMEOUT_MS.status * 5,
+    );
+    if (!reply.ok) {
+      logger.error({
+        msg: `could not set synchronous_standby_names: ${reply.message}`,
+        term: hold.term,
+      });
+      return;
+    }
+    this.applied = { term: hold.term, value };
+    logger.log({ msg: `synchronous_standby_names = '${value}'`, term: hold.term });
+  }
+}
