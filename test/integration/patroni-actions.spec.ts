@@ -359,6 +359,8 @@ describe('api-gateway Patroni actions (real nats-server)', () => {
           );
         },
       });
+      // The subscription must have reached the server before the gateway asks.
+      await fixture.writer.flush();
       try {
         expect(
           await fixture.call('pg2', 'POST', '/restart', '{"role":"replica","timeout":"1min"}'),
