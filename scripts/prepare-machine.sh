@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a Debian machine: nats-server, PostgreSQL 15 and node_modules.
+# Installs what the tests need on a Debian machine: nats-server, PostgreSQL 15, HAProxy and node_modules.
 # Idempotent; does nothing (quickly) when everything is present.
 # Usage: scripts/prepare-machine.sh [--force-npm]
 set -euo pipefail
@@ -16,10 +16,11 @@ done
 packages=()
 [[ -x /usr/sbin/nats-server ]] || packages+=(nats-server)
 [[ -x /usr/lib/postgresql/15/bin/postgres ]] || packages+=(postgresql-15)
+[[ -x /usr/sbin/haproxy ]] || packages+=(haproxy)
 command -v ps >/dev/null || packages+=(procps)
 
 if ((${#packages[@]} == 0)); then
-  echo "prepare-machine: nats-server, postgresql-15 and procps already installed"
+  echo "prepare-machine: nats-server, postgresql-15, haproxy and procps already installed"
 else
   as_root=()
   if ((EUID != 0)); then

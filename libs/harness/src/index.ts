@@ -27,9 +27,12 @@ export {
   type ServiceProcessOptions,
 } from './service-process.ts';
 export {
+  clusterEnvironment,
   defaultClusterPorts,
   freeClusterPorts,
+  gatewayEnvironment,
   LocalCluster,
+  memberConfigDocument,
   type ClusterPorts,
   type LocalClusterOptions,
   type LocalMember,

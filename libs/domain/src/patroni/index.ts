@@ -9,3 +9,4 @@ export * from './request-body.ts';
 export * from './restart-request.ts';
 export * from './schedule.ts';
 export * from './size-units.ts';
+export * from './patroni-metrics.ts';

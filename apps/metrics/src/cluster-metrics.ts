@@ -1,0 +1,35 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { withPostgresStateValues } from '../../../libs/domain/src/index.ts';
+import {
+  SERVICE_SETTINGS,
+  type ServiceSettings,
+} from '../../../libs/service-settings/src/index.ts';
+import { ClusterObserver } from './cluster-observer.ts';
+import { EventMetrics } from './event-metrics.ts';
+import { PatroniMemberMetrics } from './patroni-member-metrics.ts';
+
+/** The whole cluster's metrics in one prom-client registry: every member's, then natroni's own. */
+@Injectable()
+export class ClusterMetrics {
+  private readonly registry = new Registry();
+  private readonly members = new PatroniMemberMetrics(this.registry);
+  readonly events: EventMetrics;
+
+  constructor(
+    private readonly observer: ClusterObserver,
+    @Inject(SERVICE_SETTINGS) settings: ServiceSettings,
+  ) {
+    this.events = new EventMetrics(this.registry, settings.scope);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  async render(): Promise<string> {
+    const now = performance.now();
+    this.members.update(this.observer.members(now), this.observer.facts(now), Date.now());
+    return withPostgresStateValues(await this.registry.metrics());
+  }
+}

@@ -1,0 +1,116 @@
+// Run by `deno test` (see test/integration/deno-unit.spec.ts): the pure rules load unchanged under Deno.
+import { deepStrictEqual, strictEqual, throws } from 'node:assert/strict';
+import { create } from '@bufbuild/protobuf';
+import {
+  clusterFactsOf,
+  EMPTY_HEALTH_QUERY,
+  formatLsn,
+  healthVerdict,
+  leaseMarginMs,
+  nameError,
+  assertValidName,
+  parseByteSize,
+  parseLsn,
+  patroniMetricValues,
+  patroniVersionNumber,
+  POSTGRES_STATE_VALUES_LINE,
+  postgresStateNumberOfLabel,
+  withPostgresStateValues,
+  type ClusterFacts,
+  type MemberFacts,
+} from '../../libs/domain/src/index.ts';
+import { DynamicConfigSchema, MemberStatusSchema } from '../../libs/proto/src/index.ts';
+
+const TTL_MS = 30_000;
+
+function facts(overrides: Partial<ClusterFacts> = {}): ClusterFacts {
+  return {
+    ...clusterFactsOf({
+      scope: 'demo',
+      nowMs: 10_000,
+      confirmedAtMs: 9_500,
+      confirmedWallMs: 1_795_430_824_000,
+      config: create(DynamicConfigSchema, { ttl: TTL_MS / 1000 }),
+      leader: { member: 'pg1', ttl: 30 },
+      leaderSeenAtMs: 9_000,
+      syncStandby: undefined,
+      statusOptime: 67_108_864,
+      leaderXlogLocation: undefined,
+    }),
+    ...overrides,
+  };
+}
+
+function primary(): MemberFacts {
+  return {
+    name: 'pg1',
+    statusAgeMs: 100,
+    status: create(MemberStatusSchema, {
+      name: 'pg1',
+      scope: 'demo',
+      state: 'running',
+      role: 'primary',
+      serverVersion: 150018,
+      timeline: 1,
+      version: '0.1.0',
+      xlog: { location: 67_108_864 },
+    }),
+  };
+}
+
+Deno.test('LSNs: text and byte offsets', () => {
+  strictEqual(parseLsn('0/3000060'), 0x3000060);
+  strictEqual(formatLsn(0x3000060), '0/3000060');
+});
+
+Deno.test('names that fit NATS subjects', () => {
+  strictEqual(nameError('scope', 'demo-1'), undefined);
+  throws(() => assertValidName('scope', 'a.b'));
+});
+
+Deno.test('lease margin: a tenth of the ttl, between 0.5 s and 5 s', () => {
+  strictEqual(leaseMarginMs(TTL_MS), 3_000);
+  strictEqual(leaseMarginMs(1_000), 500);
+  strictEqual(leaseMarginMs(600_000), 5_000);
+});
+
+Deno.test("Patroni's byte sizes for ?lag=", () => {
+  strictEqual(parseByteSize('10MB'), 10 * 1024 ** 2);
+  strictEqual(parseByteSize('10mb'), undefined);
+});
+
+Deno.test('cluster facts from an observation', () => {
+  const cluster = facts();
+  strictEqual(cluster.viewFresh, true);
+  strictEqual(cluster.leaseValid, true);
+  strictEqual(cluster.leaderName, 'pg1');
+  strictEqual(cluster.dcsLastSeen, 1_795_430_824);
+  strictEqual(cluster.ttlMs, TTL_MS);
+  strictEqual(facts({ leaseValid: false }).leaseValid, false);
+});
+
+Deno.test('health verdict of the primary', () => {
+  strictEqual(healthVerdict('/primary', EMPTY_HEALTH_QUERY, primary(), facts()), 200);
+  strictEqual(healthVerdict('/replica', EMPTY_HEALTH_QUERY, primary(), facts()), 503);
+});
+
+Deno.test("Patroni's metric values for a primary", () => {
+  const values = patroniMetricValues(primary(), facts());
+  strictEqual(values['patroni_primary'], 1);
+  strictEqual(values['patroni_replica'], 0);
+  strictEqual(values['patroni_xlog_location'], 67_108_864);
+  strictEqual(values['patroni_postgres_server_version'], 150018);
+  strictEqual(values['patroni_postgres_state'], 5);
+  strictEqual(values['patroni_cluster_unlocked'], 0);
+  strictEqual(patroniVersionNumber('3.0.2'), 30002);
+  strictEqual(postgresStateNumberOfLabel('unknown'), -1);
+});
+
+Deno.test("the postgres state metric carries Patroni's Values line", () => {
+  const help = '# HELP patroni_postgres_state Numeric representation of Postgres state.\n';
+  deepStrictEqual(withPostgresStateValues(help).split('\n').slice(0, 2), [
+    help.trimEnd(),
+    POSTGRES_STATE_VALUES_LINE,
+  ]);
+  strictEqual(POSTGRES_STATE_VALUES_LINE.startsWith('# Values: 0=initdb, 1=initdb_failed,'), true);
+});

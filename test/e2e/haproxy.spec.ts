@@ -1,0 +1,186 @@
+import pg from 'pg';
+import { freePort, waitUntil, type LocalCluster } from '../../libs/harness/src/index.ts';
+import {
+  disposeE2eCluster,
+  startE2eCluster,
+  waitForHealthyCluster,
+} from '../support/e2e-cluster.ts';
+import { haproxyConfigFor, HaproxyProcess } from '../support/haproxy-process.ts';
+import { withClient } from '../support/postgres-probe.ts';
+
+/**
+ * The HAProxy recipe (deploy/haproxy/haproxy.cfg) with the real Debian haproxy in front of a local
+ * cluster: a writer inserts through the primary port all along a switchover. Each row records
+ * inet_server_port(), i.e. the member that acknowledged it. No write may land on a replica: a replica
+ * refuses writes anyway, and a write acknowledged by a demoted primary would be lost when it rejoins,
+ * so the proof is that every acknowledged insert is on the final primary, and that the old primary
+ * acknowledged nothing after the new one did.
+ */
+let cluster: LocalCluster | undefined;
+let haproxy: HaproxyProcess | undefined;
+
+afterAll(async () => {
+  await haproxy?.stop();
+  await disposeE2eCluster(cluster);
+});
+
+const SUPERUSER = { user: 'postgres', password: 'postgres', database: 'postgres' };
+
+async function throughHaproxy<T>(
+  port: number,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    ...SUPERUSER,
+    connectionTimeoutMillis: 1_000,
+    query_timeout: 2_000,
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+interface AcknowledgedWrite {
+  seq: number;
+  id: string;
+  port: number;
+}
+
+/** Inserts through HAProxy's primary port every 20 ms, each on a fresh connection, as a client reconnecting would. */
+class Writer {
+  readonly acknowledged: AcknowledgedWrite[] = [];
+  failures = 0;
+  private running = true;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly port: number) {
+    this.done = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    for (let seq = 1; this.running; seq += 1) {
+      try {
+        const row = await throughHaproxy(this.port, async (client) => {
+          const result = await client.query<{ id: string; port: number }>(
+            'INSERT INTO haproxy_writes (seq) VALUES ($1) RETURNING id, inet_server_port() AS port',
+            [seq],
+          );
+          return result.rows[0];
+        });
+        if (row) this.acknowledged.push({ seq, id: String(row.id), port: row.port });
+      } catch {
+        this.failures += 1;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  acknowledgedBy(port: number): AcknowledgedWrite[] {
+    return this.acknowledged.filter((write) => write.port === port);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+}
+
+test('writes through the primary port follow a switchover and never land on a replica', async () => {
+  cluster = await startE2eCluster('e2e-haproxy');
+  const local = cluster;
+  const oldPrimary = local.member(await waitForHealthyCluster(local, 60_000));
+  const candidate = local.members.find((member) => member !== oldPrimary);
+  if (!candidate) throw new Error('the cluster has no replica');
+  await withClient(oldPrimary, (client) =>
+    client.query('CREATE TABLE haproxy_writes (id bigserial PRIMARY KEY, seq int NOT NULL)'),
+  );
+
+  const ports = { primary: await freePort(), replicas: await freePort() };
+  haproxy = await HaproxyProcess.start(local.options.baseDir, await haproxyConfigFor(local, ports));
+  const proxy = haproxy;
+  const serverPort = (port: number) =>
+    throughHaproxy(port, async (client) => {
+      const result = await client.query<{ port: number; recovery: boolean }>(
+        'SELECT inet_server_port() AS port, pg_is_in_recovery() AS recovery',
+      );
+      return result.rows[0];
+    });
+  const answered =
+    (port: number, wanted: (row: { port: number; recovery: boolean }) => boolean) => async () => {
+      if (proxy.exited) throw new Error(`haproxy exited: ${proxy.recentOutput}`);
+      const row = await serverPort(port).catch(() => undefined);
+      return row && wanted(row) ? row : undefined;
+    };
+  await waitUntil(
+    answered(ports.primary, (row) => row.port === oldPrimary.ports.postgres && !row.recovery),
+    {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      what: `HAProxy's primary port to reach ${oldPrimary.name}`,
+    },
+  );
+  await waitUntil(
+    answered(ports.replicas, (row) => row.recovery),
+    { timeoutMs: 15_000, intervalMs: 100, what: "HAProxy's replicas port to reach a replica" },
+  );
+
+  const writer = new Writer(ports.primary);
+  try {
+    await waitUntil(async () => writer.acknowledged.length >= 20 || undefined, {
+      timeoutMs: 15_000,
+      intervalMs: 50,
+      what: '20 writes acknowledged through HAProxy before the switchover',
+    });
+    const response = await fetch(`http://127.0.0.1:${local.options.ports.gateway}/switchover`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
+      body: JSON.stringify({ leader: oldPrimary.name, candidate: candidate.name }),
+      signal: AbortSignal.timeout(60_000),
+    });
+    expect([response.status, await response.text()]).toEqual([
+      200,
+      `Successfully switched over to "${candidate.name}"`,
+    ]);
+    await waitUntil(
+      async () => writer.acknowledgedBy(candidate.ports.postgres).length >= 20 || undefined,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+        what: `20 writes through HAProxy acknowledged by the new primary ${candidate.name}`,
+      },
+    );
+  } finally {
+    await writer.stop();
+  }
+
+  const acknowledged = writer.acknowledged;
+  const primaryPorts = [oldPrimary.ports.postgres, candidate.ports.postgres];
+  expect(acknowledged.filter((write) => !primaryPorts.includes(write.port))).toEqual([]);
+  const lastOnOld = Math.max(...writer.acknowledgedBy(oldPrimary.ports.postgres).map((w) => w.seq));
+  const firstOnNew = Math.min(...writer.acknowledgedBy(candidate.ports.postgres).map((w) => w.seq));
+  expect(lastOnOld).toBeLessThan(firstOnNew);
+
+  const stored = await withClient(candidate, async (client) => {
+    const result = await client.query<{ id: string; seq: number }>(
+      'SELECT id, seq FROM haproxy_writes',
+    );
+    return new Map(result.rows.map((row) => [String(row.id), row.seq]));
+  });
+  const missing = acknowledged.filter((write) => stored.get(write.id) !== write.seq);
+  expect(missing).toEqual([]);
+
+  await waitUntil(
+    answered(ports.replicas, (row) => row.recovery),
+    {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      what: "HAProxy's replicas port to reach a replica after the switchover",
+    },
+  );
+}, 180_000);

@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { registerChild, waitForExit, type LocalCluster } from '../../libs/harness/src/index.ts';
+
+export const HAPROXY_BINARY = '/usr/sbin/haproxy';
+const RECIPE = resolve(__dirname, '../../deploy/haproxy/haproxy.cfg');
+
+function replaced(text: string, pattern: RegExp, replacement: (match: string[]) => string): string {
+  let count = 0;
+  const result = text.replace(pattern, (...match: string[]) => {
+    count += 1;
+    return replacement(match);
+  });
+  if (count === 0) throw new Error(`the HAProxy recipe no longer matches ${pattern}`);
+  return result;
+}
+
+/**
+ * The recipe of deploy/haproxy/haproxy.cfg pointed at a local cluster: its listeners bound to free
+ * loopback ports, each `server` at the member's PostgreSQL and checked on the member's gateway listener,
+ * checks every 200 ms so that the test runs fast. Everything else is the recipe as shipped.
+ */
+export async function haproxyConfigFor(
+  cluster: LocalCluster,
+  ports: { primary: number; replicas: number },
+): Promise<string> {
+  let text = await readFile(RECIPE, 'utf8');
+  text = replaced(text, /bind \*:5000/g, () => `bind 127.0.0.1:${ports.primary}`);
+  text = replaced(text, /bind \*:5001/g, () => `bind 127.0.0.1:${ports.replicas}`);
+  text = replaced(text, /inter 1s/g, () => 'inter 200ms');
+  text = replaced(text, /server (\S+) \S+ check addr \S+ port \d+/g, ([, name = '']) => {
+    const member = cluster.member(name);
+    return `server ${name} 127.0.0.1:${member.ports.postgres} check addr 127.0.0.1 port ${member.ports.restapi}`;
+  });
+  return text;
+}
+
+/** The real HAProxy from Debian, in the foreground, registered with the harness so it never outlives the run. */
+export class HaproxyProcess {
+  private output = '';
+
+  private constructor(private readonly child: ChildProcess) {
+    const keep = (chunk: Buffer): void => {
+      this.output = (this.output + chunk.toString()).slice(-8000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  static async start(dir: string, config: string): Promise<HaproxyProcess> {
+    const file = join(dir, 'haproxy.cfg');
+    await writeFile(file, config);
+    const child = spawn(HAPROXY_BINARY, ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    registerChild(child);
+    return new HaproxyProcess(child);
+  }
+
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  get recentOutput(): string {
+    return this.output;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.exited) this.child.kill('SIGTERM');
+    await waitForExit(this.child, 5_000);
+  }
+}

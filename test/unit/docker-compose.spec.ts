@@ -1,0 +1,329 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { gatewaySettingsFromEnv } from '../../apps/api-gateway/src/gateway-settings.ts';
+import {
+  clusterEnvironment,
+  defaultClusterPorts,
+  gatewayEnvironment,
+  memberConfigDocument,
+} from '../../libs/harness/src/local-cluster.ts';
+import { parseMemberConfig, type MemberConfig } from '../../libs/member-config/src/index.ts';
+import { SERVICE_NAMES, settingsFromEnv } from '../../libs/service-settings/src/index.ts';
+
+/**
+ * No Docker engine runs here, so docker-compose.yml is checked by reading it: every command, mounted
+ * file and port it names exists in the repository, and it wires the services as the local cluster
+ * (libs/harness/src/local-cluster.ts) does.
+ */
+const repo = resolve(__dirname, '../..');
+
+interface ComposeService {
+  image?: string;
+  build?: string;
+  command?: string[];
+  hostname?: string;
+  environment?: Record<string, string>;
+  volumes?: string[];
+  ports?: string[];
+  depends_on?: string[];
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+const compose = parse(readFileSync(join(repo, 'docker-compose.yml'), 'utf8'), {
+  merge: true,
+}) as ComposeFile;
+const services = Object.entries(compose.services);
+
+function service(name: string): ComposeService {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+}
+
+/** `dist/apps/<app>/src/main.js` → `<app>`. */
+function appOf(definition: ComposeService): string | undefined {
+  return /^dist\/apps\/([^/]+)\/src\/main\.js$/.exec(definition.command?.[0] ?? '')?.[1];
+}
+
+function servicesRunning(app: string): [string, ComposeService][] {
+  return services.filter(([, definition]) => appOf(definition) === app);
+}
+
+function mounts(definition: ComposeService): { source: string; target: string }[] {
+  return (definition.volumes ?? []).map((volume) => {
+    const [source = '', target = ''] = volume.split(':');
+    return { source, target };
+  });
+}
+
+/** The repository file mounted at `target` in the service. */
+function mountedFile(definition: ComposeService, target: string): string {
+  const mount = mounts(definition).find((candidate) => candidate.target === target);
+  if (!mount?.source.startsWith('./')) throw new Error(`nothing of the repository at ${target}`);
+  return join(repo, mount.source);
+}
+
+/** `8008-8010:8008-8010` → the container ports 8008, 8009, 8010. */
+function containerPorts(definition: ComposeService): number[] {
+  return (definition.ports ?? []).flatMap((mapping) => {
+    const container = mapping.split(':').at(-1) ?? '';
+    const [first, last = first] = container.split('-').map(Number);
+    return Array.from({ length: last - first + 1 }, (_, index) => first + index);
+  });
+}
+
+function portOf(address: string): number {
+  return Number(address.split(':').at(-1));
+}
+
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':'));
+}
+
+function environmentOf(definition: ComposeService): Record<string, string> {
+  return definition.environment ?? {};
+}
+
+interface Member {
+  name: string;
+  agent: ComposeService;
+  configFile: string;
+  document: Record<string, unknown>;
+  config: MemberConfig;
+}
+
+const members: Member[] = servicesRunning('node-agent').map(([name, agent]) => {
+  const env = environmentOf(agent);
+  const configFile = mountedFile(agent, env['NATRONI_CONFIG'] ?? '');
+  const document = parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  return {
+    name,
+    agent,
+    configFile,
+    document,
+    config: parseMemberConfig(document, env, configFile),
+  };
+});
+const natsServices = services.filter(([, definition]) => definition.image?.startsWith('nats:'));
+const [gatewayName, gateway] = servicesRunning('api-gateway')[0] ?? [];
+
+/** Leaf keys of a document as dotted paths; lists count as leaves. */
+function dottedKeys(document: unknown, prefix = ''): string[] {
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    return [prefix.slice(0, -1)];
+  const entries = Object.entries(document);
+  if (entries.length === 0) return [prefix.slice(0, -1)];
+  return entries.flatMap(([key, value]) => dottedKeys(value, `${prefix}${key}.`));
+}
+
+test('natroni services are built from the Dockerfile, the others use official images', () => {
+  const dockerfile = readFileSync(join(repo, 'Dockerfile'), 'utf8');
+  expect(dockerfile).toMatch(/^COPY apps apps$/m);
+  expect(dockerfile).toMatch(/^COPY libs libs$/m);
+  expect(dockerfile).toMatch(/^RUN npm run build$/m);
+  expect(dockerfile).toMatch(/^ENTRYPOINT \["node"\]$/m);
+  for (const [name, definition] of services) {
+    if (definition.build !== undefined) {
+      expect([name, definition.build]).toEqual([name, '.']);
+      expect([name, appOf(definition)]).toEqual([name, expect.any(String)]);
+    } else {
+      expect([name, definition.image]).toEqual([name, expect.stringMatching(/^(nats|haproxy):/)]);
+    }
+  }
+});
+
+test('every natroni command is a service whose source exists', () => {
+  for (const [name, definition] of services.filter(([, item]) => item.build !== undefined)) {
+    const app = appOf(definition) ?? '';
+    expect([name, SERVICE_NAMES]).toEqual([name, expect.arrayContaining([app])]);
+    expect([name, existsSync(join(repo, 'apps', app, 'src/main.ts'))]).toEqual([name, true]);
+  }
+  expect(servicesRunning('node-agent')).toHaveLength(3);
+  expect(servicesRunning('election')).toHaveLength(3);
+  expect(servicesRunning('api-gateway')).toHaveLength(1);
+  expect(servicesRunning('metrics')).toHaveLength(1);
+});
+
+test('every mounted file exists in the repository, every volume and dependency is declared', () => {
+  for (const [name, definition] of services) {
+    for (const { source } of mounts(definition)) {
+      if (source.startsWith('./'))
+        expect([name, source, existsSync(join(repo, source))]).toEqual([name, source, true]);
+      else expect(Object.keys(compose.volumes ?? {})).toContain(source);
+    }
+    for (const dependency of definition.depends_on ?? [])
+      expect(Object.keys(compose.services)).toContain(dependency);
+  }
+});
+
+test('the three NATS servers form one JetStream cluster, each with its own store', () => {
+  expect(natsServices).toHaveLength(3);
+  for (const [name, definition] of natsServices) {
+    const configPath = definition.command?.[1] ?? '';
+    expect(definition.command?.[0]).toBe('-c');
+    const text = readFileSync(mountedFile(definition, configPath), 'utf8');
+    expect(text).toMatch(new RegExp(`^server_name: ${name}$`, 'm'));
+    expect(text).toMatch(/^listen: 0\.0\.0\.0:4222$/m);
+    const storeDir = /store_dir: (\S+)/.exec(text)?.[1] ?? '';
+    expect(mounts(definition).some(({ target }) => storeDir.startsWith(`${target}/`))).toBe(true);
+    const routes = [...text.matchAll(/nats-route:\/\/([^:\s]+):(\d+)/g)];
+    expect(routes.map((route) => route[1]).sort()).toEqual(natsServices.map(([other]) => other));
+    const clusterPort = /cluster \{[^}]*listen: 0\.0\.0\.0:(\d+)/.exec(text)?.[1];
+    expect(routes.every((route) => route[2] === clusterPort)).toBe(true);
+  }
+});
+
+test("each member's agent and election read the same valid file, named after the member", () => {
+  expect(members.map((member) => member.name)).toEqual(['pg1', 'pg2', 'pg3']);
+  for (const member of members) {
+    const election = service(`${member.name}-election`);
+    expect(appOf(election)).toBe('election');
+    const target = environmentOf(member.agent)['NATRONI_CONFIG'];
+    expect(environmentOf(election)['NATRONI_CONFIG']).toBe(target);
+    expect(mountedFile(election, target ?? '')).toBe(member.configFile);
+    expect(member.config.name).toBe(member.name);
+    expect(member.agent.hostname).toBe(member.name);
+    for (const app of ['node-agent', 'election'] as const) {
+      const settings = settingsFromEnv(app, environmentOf(member.agent), member.config);
+      expect(settings.http.host).toBe('0.0.0.0');
+    }
+  }
+});
+
+test('every address in the member files has a valid port', () => {
+  for (const member of members) {
+    for (const address of [
+      member.config.restapi.listen,
+      member.config.restapi.connect_address,
+      member.config.postgresql.listen,
+      member.config.postgresql.connect_address,
+    ]) {
+      const port = portOf(address);
+      expect([member.name, address, port >= 1 && port <= 65535]).toEqual([
+        member.name,
+        address,
+        true,
+      ]);
+    }
+  }
+});
+
+test('members reach PostgreSQL, NATS and the gateway by their compose names', () => {
+  const natsUrls = natsServices.map(([name]) => `nats://${name}:4222`);
+  for (const member of members) {
+    const { config } = member;
+    expect(config.scope).toBe(environmentOf(gateway ?? {})['NATRONI_SCOPE']);
+    expect(config.nats.servers).toEqual(natsUrls);
+    expect(config.nats.kv_replicas).toBe(natsServices.length);
+    expect(config.postgresql.connect_address).toBe(
+      `${member.name}:${portOf(config.postgresql.listen)}`,
+    );
+    expect(config.restapi.connect_address).toBe(`${gatewayName}:${portOf(config.restapi.listen)}`);
+    const dataVolume = mounts(member.agent).find(({ target }) =>
+      config.postgresql.data_dir.startsWith(`${target}/`),
+    );
+    expect(dataVolume && Object.keys(compose.volumes ?? {})).toContain(dataVolume?.source);
+  }
+});
+
+test('member files have every key of the local cluster member files', () => {
+  const local = memberConfigDocument(
+    {
+      repoDir: repo,
+      baseDir: '/tmp/unused',
+      scope: 'demo',
+      memberCount: 3,
+      ports: defaultClusterPorts(3),
+      dcs: { ttl: 10, loop_wait: 1, retry_timeout: 4, maximum_lag_on_failover: 1048576 },
+      restapiCredentials: { username: 'admin', password: 'admin' },
+      logToFiles: false,
+    },
+    'pg1',
+    defaultClusterPorts(3).members[0],
+    '/tmp/unused/pg1/data',
+  );
+  for (const member of members)
+    expect([member.name, dottedKeys(member.document)]).toEqual([
+      member.name,
+      expect.arrayContaining(dottedKeys(local)),
+    ]);
+});
+
+test('the gateway gets what the local cluster gives it and serves one listener per member', () => {
+  expect(gateway).toBeDefined();
+  const env = environmentOf(gateway ?? {});
+  const localKeys = Object.keys(
+    gatewayEnvironment(
+      { scope: 'demo', restapiCredentials: { username: 'admin', password: 'admin' } },
+      'nats://127.0.0.1:4222',
+      [{ name: 'pg1', ports: { restapi: 8008 } }],
+    ),
+  );
+  expect(Object.keys(env)).toEqual(expect.arrayContaining(localKeys));
+  const settings = gatewaySettingsFromEnv(env);
+  expect(settings.members.map((served) => served.name)).toEqual(members.map(({ name }) => name));
+  for (const member of members) {
+    const served = settings.members.find(({ name }) => name === member.name);
+    expect(served?.port).toBe(portOf(member.config.restapi.listen));
+    expect(settings.auth).toEqual(member.config.restapi.authentication);
+    expect(env['NATRONI_NATS_SERVERS']?.split(',')).toEqual(member.config.nats.servers);
+  }
+  const own = settingsFromEnv('api-gateway', env);
+  expect(settings.members.map(({ port }) => port)).not.toContain(own.http.port);
+  expect(own.http.host).toBe('0.0.0.0');
+  expect(containerPorts(gateway ?? {}).sort()).toEqual(
+    [own.http.port, ...settings.members.map(({ port }) => port)].sort(),
+  );
+});
+
+test('metrics gets the cluster-wide variables and publishes its own port', () => {
+  const [[, metrics] = []] = servicesRunning('metrics');
+  const env = environmentOf(metrics ?? {});
+  expect(Object.keys(env)).toEqual(
+    expect.arrayContaining(Object.keys(clusterEnvironment({ scope: 'demo' }, 'nats://x:4222'))),
+  );
+  expect(env['NATRONI_SCOPE']).toBe(members[0]?.config.scope);
+  const own = settingsFromEnv('metrics', env);
+  expect(containerPorts(metrics ?? {})).toEqual([own.http.port]);
+});
+
+describe('HAProxy', () => {
+  const haproxy = service('haproxy');
+  const configFile = mountedFile(haproxy, '/usr/local/etc/haproxy/haproxy.cfg');
+  const sections = readFileSync(configFile, 'utf8')
+    .split(/^listen /m)
+    .slice(1)
+    .map((section) => ({ name: section.split(/\s/)[0], text: section }));
+
+  test.each([
+    ['primary', '/primary'],
+    ['replicas', '/replica'],
+  ])('%s checks %s on the gateway listener of each member', (name, path) => {
+    const section = sections.find((candidate) => candidate.name === name);
+    expect(section?.text).toContain(`option httpchk GET ${path}`);
+    expect(section?.text).toContain('http-check expect status 200');
+    const servers = [
+      ...(section?.text ?? '').matchAll(/^\s*server (\S+) (\S+) check addr (\S+) port (\d+)/gm),
+    ];
+    expect(servers.map((server) => server[1])).toEqual(members.map(({ name }) => name));
+    for (const [, member, address, checkHost, checkPort] of servers) {
+      const { config } = members.find((candidate) => candidate.name === member) as Member;
+      expect(address).toBe(
+        `${hostOf(config.postgresql.connect_address)}:${portOf(config.postgresql.listen)}`,
+      );
+      expect(checkHost).toBe(gatewayName);
+      expect(Number(checkPort)).toBe(portOf(config.restapi.listen));
+    }
+  });
+
+  test('publishes the ports it binds', () => {
+    const binds = sections.map((section) => Number(/bind \*:(\d+)/.exec(section.text)?.[1]));
+    expect(containerPorts(haproxy).sort()).toEqual(binds.sort());
+    expect(haproxy.depends_on).toEqual(expect.arrayContaining([gatewayName]));
+  });
+});
