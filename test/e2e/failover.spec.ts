@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { NatroniClient, type EventSubscription } from '../../libs/client/src/index.ts';
 import { ClusterStore } from '../../libs/dcs/src/index.ts';
 import { waitUntil, type LocalCluster, type LocalMember } from '../../libs/harness/src/index.ts';
 import {
@@ -38,6 +39,28 @@ afterAll(async () => {
   await disposeE2eCluster(cluster);
 });
 
+/** Reads events until every `wanted` `kind:member` was seen, or fails after `timeoutMs`. */
+async function announcedWithin(
+  events: EventSubscription,
+  timeoutMs: number,
+  wanted: readonly string[],
+): Promise<string[]> {
+  const seen: string[] = [];
+  const timer = setTimeout(() => events.stop(), timeoutMs);
+  try {
+    for await (const { event } of events) {
+      seen.push(`${event.kind}:${event.member}`);
+      if (wanted.every((item) => seen.includes(item))) return seen;
+    }
+  } finally {
+    clearTimeout(timer);
+    events.stop();
+  }
+  throw new Error(
+    `within ${timeoutMs} ms saw only [${seen.join(', ')}], not all of [${wanted.join(', ')}]`,
+  );
+}
+
 async function currentPrimary(): Promise<LocalMember> {
   const found = await primaries(cluster);
   expect(found).toHaveLength(1);
@@ -63,6 +86,9 @@ async function waitForNewPrimary(old: string, timeoutMs: number): Promise<string
 
 test('a primary node lost to kill -9: a replica promotes once the lease runs out, not before; the node rejoins', async () => {
   const old = await currentPrimary();
+  const events = await new NatroniClient(connection, { scope: SCOPE }).events({
+    kinds: ['failover', 'member_lost'],
+  });
   const pid = await cluster.postmasterPid(old);
   old.election.kill();
   old.agent.kill();
@@ -75,6 +101,11 @@ test('a primary node lost to kill -9: a replica promotes once the lease runs out
     `failover: ${promoted} writable ${promotedAt - leaseRanOutAt} ms after the lease ran out`,
   );
   expect(promotedAt).toBeGreaterThanOrEqual(leaseRanOutAt);
+  const announced = await announcedWithin(events, TTL_MS * 2, [
+    `failover:${promoted}`,
+    `member_lost:${old.name}`,
+  ]);
+  expect(announced).toContain(`failover:${promoted}`);
 
   await cluster.restart(old, 'agent');
   await cluster.restart(old, 'election');

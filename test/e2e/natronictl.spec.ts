@@ -246,7 +246,7 @@ test('failover promotes the named member; history lists the timeline switches', 
   expect(history.length).toBeGreaterThanOrEqual(2);
   expect(history.at(-1)).toMatchObject({ TL: expect.any(Number), 'New Leader': candidate });
   const pretty = await expectExit(await ctl('history'), 0);
-  expect(pretty.stdout).toMatch(/\| TL \| +LSN \| Reason/);
+  expect(pretty.stdout).toMatch(/\| TL \| +LSN +\| Reason/);
 }, 120_000);
 
 test('an unreachable gateway exits 3, a refused request 1, a bad command line 2', async () => {

@@ -76,3 +76,9 @@ test('changes are listed per leaf key, as diff lines', () => {
     '+postgresql.parameters.c: "x"',
   ]);
 });
+
+test('a subtree that appears is listed leaf by leaf', () => {
+  expect(configChanges({}, { postgresql: { parameters: { work_mem: '8MB' } } })).toEqual([
+    { key: 'postgresql.parameters.work_mem', after: '8MB' },
+  ]);
+});

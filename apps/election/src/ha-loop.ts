@@ -30,6 +30,7 @@ import { cloneFromLeader, FollowerDuties } from './follower-duties.ts';
 import { actAsLeader } from './leader-duties.ts';
 import { handleFailoverKey } from './manual-switchover.ts';
 import { acceptsConnections } from './postgres-reachability.ts';
+import { MembershipEvents } from './membership-events.ts';
 import { SynchronousReplication } from './synchronous-replication.ts';
 
 const AGENT_RETRY_MS = 200;
@@ -53,6 +54,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   private context!: ElectionContext;
   private followers!: FollowerDuties;
   private synchronous!: SynchronousReplication;
+  private membership!: MembershipEvents;
   private cycling = false;
   private cycleRequested = false;
   private stopped = false;
@@ -91,6 +93,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     };
     this.followers = new FollowerDuties(this.context);
     this.synchronous = new SynchronousReplication(this.context);
+    this.membership = new MembershipEvents(this.context);
     lease.onLost((reason) => void this.leaseLost(reason));
     watch.subscribe((_view, key) => {
       if (WAKING_KEYS.has(key)) this.wake();
@@ -177,6 +180,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         if (switchover.handled) return 0;
         await actAsLeader(context, view, mine, hold);
         await this.synchronous.maintain(view, mine, hold);
+        await this.membership.observe(view, hold, timings.ttlMs);
         return switchover.wakeInMs;
       }
       await actAsLeader(context, view, mine, hold);

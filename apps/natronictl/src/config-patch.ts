@@ -71,8 +71,14 @@ export function configChanges(
     const dotted = prefix + key;
     const old = Object.hasOwn(before, key) ? before[key] : undefined;
     const now = Object.hasOwn(after, key) ? after[key] : undefined;
-    if (isObject(old) && isObject(now)) {
-      changes.push(...configChanges(old, now, `${dotted}.`));
+    // A subtree that appears or vanishes is compared leaf by leaf against an empty one.
+    const subtree = isObject(old) || isObject(now);
+    const bothSubtrees =
+      (old === undefined || isObject(old)) && (now === undefined || isObject(now));
+    if (subtree && bothSubtrees) {
+      changes.push(
+        ...configChanges(isObject(old) ? old : {}, isObject(now) ? now : {}, `${dotted}.`),
+      );
     } else if (JSON.stringify(old) !== JSON.stringify(now)) {
       changes.push({
         key: dotted,

@@ -1,0 +1,63 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import type { ClusterView, LeaseHold } from '../../../libs/dcs/src/index.ts';
+import { announce, type ElectionContext } from './election-context.ts';
+
+/**
+ * The leader announces members that join the cluster and members whose status went silent for longer
+ * than ttl (or whose key vanished). Only the lease holder does, so each change is announced once; a
+ * new leader starts from the members it finds, without announcing them again.
+ */
+export class MembershipEvents {
+  private present: Set<string> | undefined;
+
+  constructor(private readonly context: ElectionContext) {}
+
+  async observe(view: ClusterView, hold: LeaseHold, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    const alive = new Set(
+      [...view.members].flatMap(([name, { value }]) =>
+        value.updatedAt && now - timestampMs(value.updatedAt) <= ttlMs ? [name] : [],
+      ),
+    );
+    const before = this.present;
+    this.present = alive;
+    if (!before) return;
+    const { member, term } = { member: this.context.member, term: hold.term };
+    for (const name of alive) {
+      if (before.has(name)) continue;
+      const status = view.members.get(name)?.value;
+      this.context.logger.log({ msg: `member ${name} joined the cluster`, term });
+      await announce(this.context, {
+        kind: 'member_joined',
+        member: name,
+        term,
+        detail: {
+          case: 'memberJoined',
+          value: {
+            role: status?.role ?? '',
+            state: status?.state ?? '',
+            apiUrl: status?.apiUrl ?? '',
+            connUrl: status?.connUrl ?? '',
+          },
+        },
+      });
+    }
+    for (const name of before) {
+      if (alive.has(name) || name === member) continue;
+      const status = view.members.get(name)?.value;
+      const reason = status
+        ? `no status for more than ${ttlMs / 1000} s`
+        : 'its member key was removed';
+      this.context.logger.warn({ msg: `member ${name} lost: ${reason}`, term });
+      await announce(this.context, {
+        kind: 'member_lost',
+        member: name,
+        term,
+        detail: {
+          case: 'memberLost',
+          value: { lastRole: status?.role ?? '', lastState: status?.state ?? '', reason },
+        },
+      });
+    }
+  }
+}
