@@ -7,9 +7,10 @@ import {
   InitializeRecordSchema,
   LeaseRecordSchema,
   MemberStatusSchema,
+  ServerRecordSchema,
   SyncStateSchema,
 } from '../../proto/src/index.ts';
-import { assertValidName } from '../../domain/src/index.ts';
+import { assertValidName, serverKeyToken, serverNameError } from '../../domain/src/index.ts';
 
 /** One key of the cluster's KV bucket and the proto message its value holds. */
 export interface ClusterKey<Desc extends DescMessage> {
@@ -36,6 +37,18 @@ export const MEMBER_KEY_PREFIX = 'members.';
 
 export function memberKey(member: string): ClusterKey<typeof MemberStatusSchema> {
   return clusterKey(MEMBER_KEY_PREFIX + assertValidName('member name', member), MemberStatusSchema);
+}
+
+export const SERVER_KEY_PREFIX = 'servers.';
+
+/**
+ * The `/v1/servers` record of `server`: names match case-insensitively with whitespace as hyphens, so
+ * the key holds the normalised name in lower case.
+ */
+export function serverKey(server: string): ClusterKey<typeof ServerRecordSchema> {
+  const error = serverNameError(server);
+  if (error) throw new Error(error);
+  return clusterKey(SERVER_KEY_PREFIX + serverKeyToken(server), ServerRecordSchema);
 }
 
 /** The bucket that holds one cluster's keys: `<namespace>_<scope>`. */

@@ -8,9 +8,17 @@ import type {
   InitializeRecord,
   LeaseRecord,
   MemberStatus,
+  ServerRecord,
   SyncState,
 } from '../../proto/src/index.ts';
-import { ClusterKeys, MEMBER_KEY_PREFIX, memberKey, type ClusterKey } from './cluster-keys.ts';
+import {
+  ClusterKeys,
+  MEMBER_KEY_PREFIX,
+  memberKey,
+  SERVER_KEY_PREFIX,
+  serverKey,
+  type ClusterKey,
+} from './cluster-keys.ts';
 import { decodeEntry, type Versioned } from './cluster-store.ts';
 import { MalformedValueError } from './dcs-errors.ts';
 
@@ -26,6 +34,8 @@ export interface ClusterView {
   readonly history?: Versioned<History>;
   readonly status?: Versioned<ClusterStatus>;
   readonly members: ReadonlyMap<string, Versioned<MemberStatus>>;
+  /** The `/v1/servers` records, by key token (the lower-case server name). */
+  readonly servers: ReadonlyMap<string, Versioned<ServerRecord>>;
   /** Keys whose value does not decode; they stay out of the fields above until fixed. */
   readonly malformed: ReadonlyMap<string, MalformedValueError>;
 }
@@ -33,6 +43,7 @@ export interface ClusterView {
 export const EMPTY_CLUSTER_VIEW: ClusterView = {
   revision: 0,
   members: new Map(),
+  servers: new Map(),
   malformed: new Map(),
 };
 
@@ -52,6 +63,20 @@ function decodeOrMalformed<Desc extends DescMessage>(
     if (error instanceof MalformedValueError) return error;
     throw error;
   }
+}
+
+function decodeOrServerKeyError(
+  name: string,
+  entry: KvEntry,
+): Versioned<ServerRecord> | MalformedValueError {
+  let key: ReturnType<typeof serverKey>;
+  try {
+    key = serverKey(name);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new MalformedValueError(entry.key, entry.revision, reason);
+  }
+  return decodeOrMalformed(key, entry);
 }
 
 /** Applies one KV change to a view. Keys outside the DCS layout are ignored. */
@@ -82,6 +107,18 @@ export function applyEntry(view: ClusterView, entry: KvEntry): ClusterView {
       else members.set(name, decoded);
     }
     return { ...view, revision, members, malformed };
+  }
+
+  if (entry.key.startsWith(SERVER_KEY_PREFIX)) {
+    const name = entry.key.slice(SERVER_KEY_PREFIX.length);
+    const servers = new Map(view.servers);
+    servers.delete(name);
+    if (!removed) {
+      const decoded = decodeOrServerKeyError(name, entry);
+      if (decoded instanceof MalformedValueError) malformed.set(entry.key, decoded);
+      else servers.set(name, decoded);
+    }
+    return { ...view, revision, servers, malformed };
   }
   return { ...view, revision };
 }

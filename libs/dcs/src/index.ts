@@ -3,6 +3,8 @@ export {
   clusterBucketName,
   memberKey,
   MEMBER_KEY_PREFIX,
+  SERVER_KEY_PREFIX,
+  serverKey,
   type ClusterKey,
 } from './cluster-keys.ts';
 export { ClusterStore, type ClusterStoreOptions, type Versioned } from './cluster-store.ts';

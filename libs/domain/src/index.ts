@@ -29,3 +29,4 @@ export {
 } from './restart-conditions.ts';
 export { slotNameForMember } from './replication-slot.ts';
 export * from './patroni/index.ts';
+export * from './maxscale/index.ts';

@@ -7,6 +7,7 @@ export * from './gen/natroni/v1/history_pb.ts';
 export * from './gen/natroni/v1/initialize_pb.ts';
 export * from './gen/natroni/v1/lease_pb.ts';
 export * from './gen/natroni/v1/member_pb.ts';
+export * from './gen/natroni/v1/server_pb.ts';
 export * from './gen/natroni/v1/status_pb.ts';
 export * from './gen/natroni/v1/sync_pb.ts';
 export { decodeWire, encodeWire, toWireJson, WireDecodeError } from './wire.ts';

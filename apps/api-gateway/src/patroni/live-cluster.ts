@@ -7,11 +7,10 @@ import {
   type ClusterView,
 } from '../../../../libs/dcs/src/index.ts';
 import {
-  DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
-  leaseMarginMs,
-  synchronousModeOf,
-  syncStandbyNames,
-  ttlMsOf,
+  clusterFactsOf,
+  inMaintenance,
+  isDraining,
+  serverKeyToken,
   type ClusterFacts,
   type MemberFacts,
 } from '../../../../libs/domain/src/index.ts';
@@ -101,33 +100,22 @@ export class LiveCluster implements OnModuleInit, OnApplicationShutdown {
   /** Cluster-wide facts at this instant; recomputed only when something they depend on changed. */
   facts(now = performance.now()): ClusterFacts {
     const view = this.view;
-    const config = view.config?.value;
-    const ttlMs = ttlMsOf(config);
-    const viewFresh = now - this.confirmedAt < ttlMs;
     const leader = view.leader?.value;
-    const leaseTtlMs = leader && leader.ttl > 0 ? leader.ttl * 1000 : ttlMs;
-    const leaderSeenAt = this.receivedAt.get('leader') ?? Number.NEGATIVE_INFINITY;
-    const leaseValid =
-      leader !== undefined && now < leaderSeenAt + leaseTtlMs - leaseMarginMs(leaseTtlMs);
-    const dcsLastSeen = Math.floor(this.confirmedWallMs / 1000);
-    const key = `${view.revision}:${viewFresh}:${leaseValid}:${dcsLastSeen}`;
-    if (this.cachedFacts && key === this.cachedKey) return this.cachedFacts;
-    const leaderMember = leader ? view.members.get(leader.member)?.value : undefined;
-    this.cachedFacts = {
+    const facts = clusterFactsOf({
       scope: this.settings.scope,
-      viewFresh,
-      dcsLastSeen,
-      leaderName: leader?.member || undefined,
-      leaseValid,
-      paused: config?.pause === true,
-      standbyCluster:
-        config?.standbyCluster !== undefined && Object.keys(config.standbyCluster).length > 0,
-      synchronousMode: synchronousModeOf(config),
-      syncStandbys: syncStandbyNames(view.sync?.value.syncStandby),
-      leaderOptime: Math.max(view.status?.value.optime ?? 0, leaderMember?.xlogLocation ?? 0),
-      maximumLagOnFailover: config?.maximumLagOnFailover ?? DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
-      ttlMs,
-    };
+      nowMs: now,
+      confirmedAtMs: this.confirmedAt,
+      confirmedWallMs: this.confirmedWallMs,
+      config: view.config?.value,
+      leader,
+      leaderSeenAtMs: this.receivedAt.get('leader'),
+      syncStandby: view.sync?.value.syncStandby,
+      statusOptime: view.status?.value.optime,
+      leaderXlogLocation: leader ? view.members.get(leader.member)?.value.xlogLocation : undefined,
+    });
+    const key = `${view.revision}:${facts.viewFresh}:${facts.leaseValid}:${facts.dcsLastSeen}`;
+    if (this.cachedFacts && key === this.cachedKey) return this.cachedFacts;
+    this.cachedFacts = facts;
     this.cachedKey = key;
     return this.cachedFacts;
   }
@@ -135,10 +123,12 @@ export class LiveCluster implements OnModuleInit, OnApplicationShutdown {
   member(name: string, now = performance.now()): MemberFacts {
     const status = this.view.members.get(name)?.value;
     const seenAt = this.receivedAt.get(MEMBER_KEY_PREFIX + name);
+    const server = this.view.servers.get(serverKeyToken(name))?.value;
     return {
       name,
       status,
       statusAgeMs: status && seenAt !== undefined ? now - seenAt : Number.POSITIVE_INFINITY,
+      outOfReadRotation: inMaintenance(server) || isDraining(server),
     };
   }
 

@@ -9,6 +9,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { GATEWAY_SETTINGS, type GatewaySettings, type ServedMember } from '../gateway-settings.ts';
+import { rewriteV1Request } from '../maxscale/v1-request-rewrite.ts';
 import { markServedMember } from './served-member.ts';
 import { StatusResponder } from './status-responder.ts';
 
@@ -60,6 +61,7 @@ export class MemberListeners implements OnApplicationBootstrap, OnApplicationShu
         return;
       }
       markServedMember(request, member.name);
+      rewriteV1Request(request, false);
       fastify.routing(request, response);
     };
     const server = createServer({ keepAliveTimeout: 5_000 }, handle);

@@ -43,7 +43,7 @@ export class PatroniApiModule {
         StatusResponder,
         SwitchoverService,
       ],
-      exports: [GATEWAY_SETTINGS],
+      exports: [GATEWAY_SETTINGS, AgentCommands, LiveCluster],
     };
   }
 }

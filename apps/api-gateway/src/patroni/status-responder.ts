@@ -49,7 +49,8 @@ export class StatusResponder {
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const search = queryAt === -1 ? '' : url.slice(queryAt + 1);
     const first = firstComponent(path);
-    if (!statusOnly && ROUTED_GET.has(first)) return false;
+    // `/v1` is the cluster-wide MaxScale API: routed on every listener, HEAD and OPTIONS included.
+    if (first === 'v1' || (!statusOnly && ROUTED_GET.has(first))) return false;
 
     const now = performance.now();
     const facts = this.cluster.facts(now);

@@ -73,9 +73,10 @@ function leaderOptimeFor(member: MemberFacts, cluster: ClusterFacts): number {
 }
 
 /**
- * §1.3 of the reference, with one deliberate difference: being the leader needs both the lease (timed by
- * the reader) and a status that says PostgreSQL runs in that role, so that two members never answer 200
- * on /primary at the same instant.
+ * §1.3 of the reference, with two deliberate differences: being the leader needs both the lease (timed
+ * by the reader) and a status that says PostgreSQL runs in that role, so that two members never answer
+ * 200 on /primary at the same instant; and a member in maintenance or draining (`/v1/servers`) is no
+ * replica for the read endpoints, while /primary, /leader and /health answer as for any live node.
  */
 function roleVerdicts(
   member: MemberFacts,
@@ -89,7 +90,12 @@ function roleVerdicts(
   const maxLag = maxLagFromQuery(query.lag);
   const leaderOptime = leaderOptimeFor(member, cluster);
   const lagging = leaderOptime !== 0 && leaderOptime > replayedLocation(member) + maxLag;
-  let replica = tags['noloadbalance'] !== true && !lagging && role === 'replica' && running;
+  let replica =
+    tags['noloadbalance'] !== true &&
+    member.outOfReadRotation !== true &&
+    !lagging &&
+    role === 'replica' &&
+    running;
   if (replica && query.replicationState !== undefined) {
     replica = member.status?.replicationState === query.replicationState;
   }

@@ -1,0 +1,7 @@
+/**
+ * The paths a `/v1` route answers on: with and without the optional `v1/` prefix (reference §1.1).
+ * Trailing slashes are stripped before routing (v1-request-rewrite.ts).
+ */
+export function v1Paths(path: string): string[] {
+  return [`v1/${path}`, path];
+}
