@@ -1,9 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AgentClient } from '../../libs/agent-client/src/index.ts';
-import { ClusterKeys, ClusterStore } from '../../libs/dcs/src/index.ts';
+import { ClusterKeys, ClusterStore, serverKey } from '../../libs/dcs/src/index.ts';
 import { waitUntil, type LocalCluster, type LocalMember } from '../../libs/harness/src/index.ts';
-import { FailoverRequestSchema } from '../../libs/proto/src/index.ts';
+import { FailoverRequestSchema, ServerRecordSchema } from '../../libs/proto/src/index.ts';
 import {
   disposeE2eCluster,
   E2E_TTL_SECONDS,
@@ -117,6 +117,26 @@ test('pause mode blocks automatic failover until the cluster resumes', async () 
       timeoutMs: 20_000,
       intervalMs: 50,
       what: `${other.name} to be promoted once the cluster resumed`,
+    },
+  );
+  await restartNode(leader);
+  expect(await waitForHealthyCluster(cluster, 60_000)).toBe(other.name);
+}, 120_000);
+
+test('a member in maintenance (/v1/servers) stays out of the leader race until cleared', async () => {
+  const { leader, other } = await roles();
+  const record = create(ServerRecordSchema, { name: other.name, member: true, maintenance: true });
+  await store.put(serverKey(other.name), record);
+  await killNode(leader);
+  await expectNoPrimaryFor(TTL_MS * 2);
+
+  await store.put(serverKey(other.name), { ...record, maintenance: false });
+  await waitUntil(
+    async () => ((await primaries(cluster)).includes(other.name) ? true : undefined),
+    {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      what: `${other.name} to be promoted once out of maintenance`,
     },
   );
   await restartNode(leader);

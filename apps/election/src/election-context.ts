@@ -7,7 +7,12 @@ import type {
   LeaderLease,
 } from '../../../libs/dcs/src/index.ts';
 import { clusterHaTimings, type HaTimings } from '../../../libs/domain/src/election/index.ts';
-import { synchronousModeOf, syncStandbyNames } from '../../../libs/domain/src/index.ts';
+import {
+  inMaintenance,
+  serverKeyToken,
+  synchronousModeOf,
+  syncStandbyNames,
+} from '../../../libs/domain/src/index.ts';
 import type { EventDraft, EventPublisher } from '../../../libs/events/src/index.ts';
 import type { MemberConfig } from '../../../libs/member-config/src/index.ts';
 
@@ -66,4 +71,9 @@ export function viewWhere(
 export function syncMembersOf(view: ClusterView): string[] | undefined {
   if (synchronousModeOf(view.config?.value) !== 'on' || !view.sync) return undefined;
   return [view.sync.value.leader, ...syncStandbyNames(view.sync.value.syncStandby)];
+}
+
+/** Put in maintenance through `/v1/servers`: out of the leader race and of switchover candidates. */
+export function memberInMaintenance(view: ClusterView, member: string): boolean {
+  return inMaintenance(view.servers.get(serverKeyToken(member))?.value);
 }

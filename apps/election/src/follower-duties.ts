@@ -6,7 +6,13 @@ import {
 import { leaderRaceVerdict, type HaTimings } from '../../../libs/domain/src/election/index.ts';
 import type { LeaseRecord, MemberStatus } from '../../../libs/proto/src/index.ts';
 import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
-import { announce, isPaused, syncMembersOf, type ElectionContext } from './election-context.ts';
+import {
+  announce,
+  isPaused,
+  memberInMaintenance,
+  syncMembersOf,
+  type ElectionContext,
+} from './election-context.ts';
 import { promote } from './leader-duties.ts';
 import { participantOf, probeMembers, walPositionOf } from './peer-probe.ts';
 
@@ -146,11 +152,13 @@ export class FollowerDuties {
       ? observed.seenAt + (observed.free ? 0 : timings.ttlMs)
       : performance.now();
     const others = [...view.members.keys()].filter((name) => name !== member);
-    const peers = await probeMembers(context.agents, others);
+    const peers = await probeMembers(context.agents, others, (name) =>
+      memberInMaintenance(view, name),
+    );
     const failover = view.failover?.value;
     const candidate = failover?.member;
     const verdict = leaderRaceVerdict({
-      me: participantOf(mine),
+      me: participantOf(mine, memberInMaintenance(view, member)),
       peers,
       paused: false,
       leaderOptime: view.status?.value.optime ?? 0,

@@ -15,6 +15,7 @@ import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import {
   announce,
   isPaused,
+  memberInMaintenance,
   syncMembersOf,
   viewWhere,
   type ElectionContext,
@@ -73,7 +74,9 @@ export async function handleFailoverKey(
     return { handled: false };
   }
   const others = [...view.members.keys()].filter((name) => name !== member);
-  const peers = await probeMembers(context.agents, others);
+  const peers = await probeMembers(context.agents, others, (name) =>
+    memberInMaintenance(view, name),
+  );
   const [candidate] = switchoverCandidates({
     leader: member,
     candidate: request.member,

@@ -19,7 +19,8 @@ export function walPositionOf(status: MemberStatus): number {
   );
 }
 
-export function participantOf(status: MemberStatus): ProbedMember {
+/** `inMaintenance`: the member was put in maintenance through `/v1/servers` (out of the leader race). */
+export function participantOf(status: MemberStatus, inMaintenance = false): ProbedMember {
   const tags = status.tags ?? {};
   const priority = typeof tags['failover_priority'] === 'number' ? tags['failover_priority'] : 1;
   const noFailover = typeof tags['nofailover'] === 'boolean' ? tags['nofailover'] : priority <= 0;
@@ -31,7 +32,7 @@ export function participantOf(status: MemberStatus): ProbedMember {
     runningPrimary: status.state === 'running' && status.role === 'primary',
     noFailover,
     failoverPriority: priority,
-    inMaintenance: false,
+    inMaintenance,
     status,
   };
 }
@@ -43,12 +44,15 @@ export function participantOf(status: MemberStatus): ProbedMember {
 export async function probeMembers(
   agents: AgentClient,
   members: readonly string[],
+  maintenance: (member: string) => boolean,
 ): Promise<ProbedMember[]> {
   const answers = await Promise.all(
     members.map(async (member) => {
       try {
         const reply = await agents.request(member, 'status', {}, PEER_PROBE_TIMEOUT_MS);
-        return reply.ok && reply.status ? participantOf(reply.status) : undefined;
+        return reply.ok && reply.status
+          ? participantOf(reply.status, maintenance(member))
+          : undefined;
       } catch (error) {
         if (error instanceof AgentUnreachableError) return undefined;
         throw error;
