@@ -101,11 +101,24 @@ async function expectTopology(leader: string): Promise<void> {
   expect([...all.values()].map((server) => server.attributes.node_id).sort()).toEqual([1, 2, 3]);
 }
 
-test('a live 3-member cluster: states and topology of the primary and both replicas', async () => {
+test('a live 3-member cluster: states and topology of the primary and both replicas, and after a switchover', async () => {
   cluster = await startE2eCluster(SCOPE);
   const leader = await waitForHealthyCluster(cluster, 60_000);
   await expectTopology(leader);
-}, 120_000);
+
+  const candidate = cluster.members.find((member) => member.name !== leader)!.name;
+  const response = await fetch(
+    `http://127.0.0.1:${cluster.member(leader).ports.restapi}/switchover`,
+    {
+      method: 'POST',
+      headers: { authorization: AUTH },
+      body: JSON.stringify({ leader, candidate }),
+    },
+  );
+  expect(response.status).toBe(200);
+  expect(await waitForHealthyCluster(cluster, 60_000)).toBe(candidate);
+  await expectTopology(candidate);
+}, 180_000);
 
 test('create → get → patch → relationships → maintenance → clear → delete refused → unlink → delete', async () => {
   const leader = await waitForHealthyCluster(cluster!, 60_000);
