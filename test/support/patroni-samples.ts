@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
-const SAMPLES = '/work/shared/reference/patroni-samples';
+/** The captured Patroni responses, in the `shared/` folder that sits beside the repository. */
+const SAMPLES = resolve(__dirname, '../../../shared/reference/patroni-samples');
 
 export interface Sample {
   status: number;
