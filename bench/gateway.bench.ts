@@ -1,11 +1,12 @@
 /**
  * Health-check throughput of the api-gateway against a real nats-server, run the way the Patroni
- * figures were measured (32 connections, 10 s): the gateway is a separate process started from dist,
- * autocannon runs in this one.
+ * figures were measured (wrk -t2 -c32 -d10s when wrk is installed, autocannon in this process
+ * otherwise): the gateway is a separate process started from dist.
  *
  *   npm run bench:gateway            (DURATION_S=10 CONNECTIONS=32 by default)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { connect } from '@nats-io/transport-node';
@@ -20,6 +21,8 @@ import {
 } from '../libs/proto/src/index.ts';
 
 const DURATION_S = Number(process.env.DURATION_S ?? 10);
+/** Debian's wrk: the load generator the Patroni figures were measured with, when installed. */
+const WRK = '/usr/bin/wrk';
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const SCOPE = 'bench';
 
@@ -114,20 +117,16 @@ async function main(): Promise<void> {
       ['/replica?lag=1MB', pg2Port],
       ['/patroni', pg1Port],
     ];
+    const wrk = existsSync(WRK) ? WRK : undefined;
     console.log(
-      `autocannon -c ${CONNECTIONS} -d ${DURATION_S} (gateway: one Node process, 2-core machine)`,
+      wrk
+        ? `wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, Patroni's run shape (gateway: one Node process, 2-core machine)`
+        : `autocannon -c ${CONNECTIONS} -d ${DURATION_S} (install wrk for Patroni's run shape)`,
     );
     for (const [path, port] of targets) {
-      const result = await autocannon({
-        url: `http://127.0.0.1:${port}${path}`,
-        connections: CONNECTIONS,
-        duration: DURATION_S,
-      });
-      const rate = Math.round(result.requests.average).toLocaleString('en-US');
-      console.log(
-        `GET ${path.padEnd(18)} natroni: ${rate} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}` +
-          `   | Patroni: ${PATRONI[path]}`,
-      );
+      const url = `http://127.0.0.1:${port}${path}`;
+      const figures = wrk ? await runWrk(wrk, url) : await runAutocannon(url);
+      console.log(`GET ${path.padEnd(18)} natroni: ${figures}   | Patroni: ${PATRONI[path]}`);
     }
   } finally {
     clearInterval(republish);
@@ -135,6 +134,29 @@ async function main(): Promise<void> {
     await writer.close();
     await nats.dispose();
   }
+}
+
+async function runAutocannon(url: string): Promise<string> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  const rate = Math.round(result.requests.average).toLocaleString('en-US');
+  return `${rate} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`;
+}
+
+/** wrk's summary: requests per second and the 50th and 99th latency percentiles. */
+async function runWrk(wrk: string, url: string): Promise<string> {
+  const output = await new Promise<string>((resolveOutput, reject) => {
+    execFile(
+      wrk,
+      ['-t2', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--latency', url],
+      { timeout: (DURATION_S + 30) * 1000 },
+      (error, stdout) => (error ? reject(error) : resolveOutput(stdout)),
+    );
+  });
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(output)?.[1];
+  const p50 = /^\s+50%\s+(\S+)/m.exec(output)?.[1];
+  const p99 = /^\s+99%\s+(\S+)/m.exec(output)?.[1];
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(output)?.[1] ?? '0';
+  return `${Math.round(Number(rate)).toLocaleString('en-US')} req/s, p50 ${p50}, p99 ${p99}, non-2xx ${non2xx}`;
 }
 
 main().catch((error: unknown) => {
