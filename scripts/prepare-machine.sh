@@ -59,8 +59,15 @@ fi
 # unless the lock file changed since.
 if $force_npm || [[ ! -e node_modules/.package-lock.json ]] ||
   [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
-  echo "prepare-machine: ran npm ci"
+  # npm 11 writes only this platform's optional packages (swc, buf, deno binaries) into the lock
+  # file, and its own `npm ci` then calls the lock file out of sync; `npm install` installs the
+  # same locked versions.
+  if npm ci --no-audit --no-fund; then
+    echo "prepare-machine: ran npm ci"
+  else
+    echo "prepare-machine: npm ci refused the lock file; installing the locked versions with npm install"
+    npm install --no-audit --no-fund
+  fi
 else
   echo "prepare-machine: node_modules up to date"
 fi
