@@ -161,6 +161,37 @@ describe('with a member configuration file', () => {
     });
   });
 
+  it('takes the NATS credentials file and TLS files from the file', () => {
+    const secured = parseMemberConfig(
+      {
+        scope: 'demo',
+        name: 'pg1',
+        nats: {
+          servers: ['tls://10.0.0.1:4222'],
+          credentials_file: '/etc/natroni/pg1.creds',
+          tls: {
+            ca_file: '/etc/natroni/ca.pem',
+            cert_file: '/etc/natroni/pg1.pem',
+            key_file: '/etc/natroni/pg1.key',
+          },
+        },
+        restapi: { listen: '127.0.0.1:8008' },
+        postgresql: { listen: '127.0.0.1:5432', data_dir: '/data/pg1' },
+      },
+      {},
+      'pg1.yml',
+    );
+    expect(settingsFromEnv('election', {}, secured).nats).toEqual({
+      servers: ['tls://10.0.0.1:4222'],
+      credentialsFile: '/etc/natroni/pg1.creds',
+      tls: {
+        caFile: '/etc/natroni/ca.pem',
+        certFile: '/etc/natroni/pg1.pem',
+        keyFile: '/etc/natroni/pg1.key',
+      },
+    });
+  });
+
   it('lets the environment override the file', () => {
     const settings = settingsFromEnv('election', { NATRONI_SCOPE: 'other' }, config);
     expect(settings.scope).toBe('other');

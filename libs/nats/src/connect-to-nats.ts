@@ -1,4 +1,5 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { readFile } from 'node:fs/promises';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import type { ServiceSettings } from '../../service-settings/src/index.ts';
 
 /** Bounds each attempt to reach a server on the first connect; every server is tried once. */
@@ -18,12 +19,16 @@ export function natsConnectionName(settings: ServiceSettings): string {
  */
 export async function connectToNats(settings: ServiceSettings): Promise<NatsConnection> {
   const name = natsConnectionName(settings);
-  const { servers, user, password } = settings.nats;
+  const { servers, user, password, credentialsFile, tls } = settings.nats;
   try {
     return await connect({
       servers: [...servers],
       name,
       ...(user === undefined ? {} : { user, pass: password }),
+      ...(credentialsFile === undefined
+        ? {}
+        : { authenticator: credsAuthenticator(await readFile(credentialsFile)) }),
+      ...(tls === undefined ? {} : { tls }),
       timeout: FIRST_CONNECT_TIMEOUT_MS,
       waitOnFirstConnect: false,
       maxReconnectAttempts: -1,

@@ -4,6 +4,14 @@ export interface NatsSettings {
   readonly servers: readonly string[];
   readonly user?: string;
   readonly password?: string;
+  /** A NATS credentials file (JWT and NKey seed), instead of user and password. */
+  readonly credentialsFile?: string;
+  /** TLS to the NATS servers: CA to trust, and a client certificate and key when the servers ask. */
+  readonly tls?: {
+    readonly caFile?: string;
+    readonly certFile?: string;
+    readonly keyFile?: string;
+  };
 }
 
 export interface HttpSettings {

@@ -108,10 +108,17 @@ function natsSettings(env: Environment, problems: string[], config?: MemberConfi
   if (user === undefined && password !== undefined) {
     problems.push(`${SETTINGS_ENV.natsUser}: required when ${SETTINGS_ENV.natsPassword} is set`);
   }
+  const tls = config?.nats.tls;
   return {
     servers,
     ...(user === undefined ? {} : { user }),
     ...(password === undefined ? {} : { password }),
+    ...(config?.nats.credentials_file === undefined
+      ? {}
+      : { credentialsFile: config.nats.credentials_file }),
+    ...(tls === undefined
+      ? {}
+      : { tls: { caFile: tls.ca_file, certFile: tls.cert_file, keyFile: tls.key_file } }),
   };
 }
 
