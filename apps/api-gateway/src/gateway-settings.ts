@@ -10,6 +10,8 @@ export const GATEWAY_ENV = {
   password: 'NATRONI_RESTAPI_PASSWORD',
   bodyLimit: 'NATRONI_GATEWAY_BODY_LIMIT',
   switchoverTimeout: 'NATRONI_GATEWAY_SWITCHOVER_TIMEOUT',
+  certFile: 'NATRONI_RESTAPI_CERTFILE',
+  keyFile: 'NATRONI_RESTAPI_KEYFILE',
 } as const;
 
 /** One member the gateway answers the bare Patroni paths for, on its own listener. */
@@ -26,6 +28,8 @@ export interface GatewaySettings {
   readonly bodyLimitBytes: number;
   /** How long an immediate switchover waits for its outcome; undefined: Patroni's 2 × max(10, loop_wait). */
   readonly switchoverTimeoutMs?: number;
+  /** Patroni's `restapi.certfile` / `keyfile`: the member listeners serve HTTPS with them. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export const GATEWAY_SETTINGS = Symbol('GatewaySettings');
@@ -70,7 +74,7 @@ function positiveNumber(
 /**
  * The gateway's own settings: `NATRONI_GATEWAY_MEMBERS="pg1=127.0.0.1:8008,pg2=127.0.0.1:8009"`,
  * `NATRONI_RESTAPI_USERNAME` + `NATRONI_RESTAPI_PASSWORD`, `NATRONI_GATEWAY_BODY_LIMIT` (bytes) and
- * `NATRONI_GATEWAY_SWITCHOVER_TIMEOUT` (seconds).
+ * `NATRONI_GATEWAY_SWITCHOVER_TIMEOUT` (seconds), `NATRONI_RESTAPI_CERTFILE` + `NATRONI_RESTAPI_KEYFILE` (HTTPS).
  */
 export function gatewaySettingsFromEnv(env: Environment): GatewaySettings {
   const problems: string[] = [];
@@ -80,6 +84,11 @@ export function gatewaySettingsFromEnv(env: Environment): GatewaySettings {
   if ((username === undefined) !== (password === undefined)) {
     problems.push(`${GATEWAY_ENV.username} and ${GATEWAY_ENV.password} must be set together`);
   }
+  const certFile = env[GATEWAY_ENV.certFile] || undefined;
+  const keyFile = env[GATEWAY_ENV.keyFile] || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    problems.push(`${GATEWAY_ENV.certFile} and ${GATEWAY_ENV.keyFile} must be set together`);
+  }
   const bodyLimit = positiveNumber(env, GATEWAY_ENV.bodyLimit, problems);
   const switchoverTimeout = positiveNumber(env, GATEWAY_ENV.switchoverTimeout, problems);
   if (problems.length > 0) throw new ServiceSettingsError('api-gateway', problems);
@@ -88,5 +97,6 @@ export function gatewaySettingsFromEnv(env: Environment): GatewaySettings {
     ...(username !== undefined && password !== undefined ? { auth: { username, password } } : {}),
     bodyLimitBytes: Math.floor(bodyLimit ?? DEFAULT_BODY_LIMIT),
     ...(switchoverTimeout === undefined ? {} : { switchoverTimeoutMs: switchoverTimeout * 1000 }),
+    ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
   };
 }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import {
   Inject,
   Injectable,
@@ -64,7 +66,17 @@ export class MemberListeners implements OnApplicationBootstrap, OnApplicationShu
       rewriteV1Request(request, false);
       fastify.routing(request, response);
     };
-    const server = createServer({ keepAliveTimeout: 5_000 }, handle);
+    const tls = this.settings.tls;
+    const server = tls
+      ? createHttpsServer(
+          {
+            keepAliveTimeout: 5_000,
+            cert: readFileSync(tls.certFile),
+            key: readFileSync(tls.keyFile),
+          },
+          handle,
+        )
+      : createServer({ keepAliveTimeout: 5_000 }, handle);
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
