@@ -19,3 +19,4 @@ export {
   type LeaseObservation,
   type RenewResult,
 } from './leader-lease.ts';
+export { TimedClusterView } from './timed-cluster-view.ts';
