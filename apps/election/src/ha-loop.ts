@@ -34,6 +34,8 @@ import { MembershipEvents } from './membership-events.ts';
 import { SynchronousReplication } from './synchronous-replication.ts';
 
 const AGENT_RETRY_MS = 200;
+/** A stopping election waits this long for its agent to stop PostgreSQL (the agent may be stopping too). */
+const SHUTDOWN_STOP_TIMEOUT_MS = 15_000;
 
 /** Keys whose change wakes the loop at once: a leader change reaches every member immediately. */
 const WAKING_KEYS = new Set([
@@ -119,7 +121,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         msg: `stopping: shutting PostgreSQL down and releasing lease term ${hold.term}`,
       });
       await context.agents
-        .request(context.member, 'stop', { mode: 'fast' }, AGENT_TIMEOUT_MS.stop)
+        .request(context.member, 'stop', { mode: 'fast' }, SHUTDOWN_STOP_TIMEOUT_MS)
         .catch((error: unknown) =>
           this.logger.warn({ msg: 'could not stop PostgreSQL', err: error }),
         );

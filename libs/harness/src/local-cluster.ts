@@ -176,17 +176,19 @@ export class LocalCluster {
     }
   }
 
-  /** Every service, in the order they should be stopped: the cluster-wide ones, then the members. */
-  services(): ServiceProcess[] {
-    return [
-      this.gateway,
-      this.metrics,
-      ...this.members.flatMap((member) => [member.election, member.agent]),
-    ];
-  }
-
+  /**
+   * Stops the elections first (the leader shuts its PostgreSQL down through its agent and frees the
+   * lease), then the agents, then the cluster-wide services and NATS. A service that does not exit
+   * within its bound is killed, so that a stop never leaves a process behind.
+   */
   async stop(): Promise<void> {
-    await Promise.allSettled(this.services().map((service) => service.stop('SIGTERM', 15_000)));
+    const stopAll = (services: ServiceProcess[]) =>
+      Promise.allSettled(
+        services.map((service) => service.stop('SIGTERM', 15_000).catch(() => service.kill())),
+      );
+    await stopAll(this.members.map((member) => member.election));
+    await stopAll(this.members.map((member) => member.agent));
+    await stopAll([this.gateway, this.metrics]);
     await this.nats.stop();
   }
 
