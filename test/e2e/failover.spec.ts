@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { NatroniClient, type EventSubscription } from '../../libs/client/src/index.ts';
+import { NatroniClient } from '../../libs/client/src/index.ts';
+import { announcedWithin } from '../support/announced-events.ts';
 import { ClusterStore } from '../../libs/dcs/src/index.ts';
 import { waitUntil, type LocalCluster, type LocalMember } from '../../libs/harness/src/index.ts';
 import {
@@ -38,28 +39,6 @@ afterAll(async () => {
   await connection?.close();
   await disposeE2eCluster(cluster);
 });
-
-/** Reads events until every `wanted` `kind:member` was seen, or fails after `timeoutMs`. */
-async function announcedWithin(
-  events: EventSubscription,
-  timeoutMs: number,
-  wanted: readonly string[],
-): Promise<string[]> {
-  const seen: string[] = [];
-  const timer = setTimeout(() => events.stop(), timeoutMs);
-  try {
-    for await (const { event } of events) {
-      seen.push(`${event.kind}:${event.member}`);
-      if (wanted.every((item) => seen.includes(item))) return seen;
-    }
-  } finally {
-    clearTimeout(timer);
-    events.stop();
-  }
-  throw new Error(
-    `within ${timeoutMs} ms saw only [${seen.join(', ')}], not all of [${wanted.join(', ')}]`,
-  );
-}
 
 async function currentPrimary(): Promise<LocalMember> {
   const found = await primaries(cluster);

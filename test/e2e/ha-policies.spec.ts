@@ -1,6 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AgentClient } from '../../libs/agent-client/src/index.ts';
+import { NatroniClient } from '../../libs/client/src/index.ts';
+import { announcedWithin } from '../support/announced-events.ts';
 import { ClusterKeys, ClusterStore, serverKey } from '../../libs/dcs/src/index.ts';
 import { waitUntil, type LocalCluster, type LocalMember } from '../../libs/harness/src/index.ts';
 import { FailoverRequestSchema, ServerRecordSchema } from '../../libs/proto/src/index.ts';
@@ -103,8 +105,12 @@ test('a scheduled switchover that is cancelled does not happen', async () => {
 
 test('pause mode blocks automatic failover until the cluster resumes', async () => {
   const { leader, other } = await roles();
+  const events = await new NatroniClient(connection, { scope: SCOPE }).events({
+    kinds: ['config_changed'],
+  });
   const config = (await store.get(ClusterKeys.config))!;
   await store.update(ClusterKeys.config, { ...config.value, pause: true }, config.revision);
+  expect(await announcedWithin(events, 10_000, [`config_changed:${leader.name}`])).toBeTruthy();
   await sleep(1_500);
   await killNode(leader);
   await expectNoPrimaryFor(TTL_MS * 2);

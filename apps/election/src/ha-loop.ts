@@ -30,6 +30,7 @@ import { cloneFromLeader, FollowerDuties } from './follower-duties.ts';
 import { actAsLeader } from './leader-duties.ts';
 import { handleFailoverKey } from './manual-switchover.ts';
 import { acceptsConnections } from './postgres-reachability.ts';
+import { ConfigChangeEvents } from './config-change-events.ts';
 import { MembershipEvents } from './membership-events.ts';
 import { SynchronousReplication } from './synchronous-replication.ts';
 
@@ -57,6 +58,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   private followers!: FollowerDuties;
   private synchronous!: SynchronousReplication;
   private membership!: MembershipEvents;
+  private configChanges!: ConfigChangeEvents;
   private cycling = false;
   private cycleRequested = false;
   private stopped = false;
@@ -96,6 +98,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.followers = new FollowerDuties(this.context);
     this.synchronous = new SynchronousReplication(this.context);
     this.membership = new MembershipEvents(this.context);
+    this.configChanges = new ConfigChangeEvents(this.context);
     lease.onLost((reason) => void this.leaseLost(reason));
     watch.subscribe((_view, key) => {
       if (WAKING_KEYS.has(key)) this.wake();
@@ -183,6 +186,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         await actAsLeader(context, view, mine, hold);
         await this.synchronous.maintain(view, mine, hold);
         await this.membership.observe(view, hold, timings.ttlMs);
+        await this.configChanges.observe(view, hold);
         return switchover.wakeInMs;
       }
       await actAsLeader(context, view, mine, hold);
