@@ -1,23 +1,10 @@
 import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { Logger } from '@nestjs/common';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { AGENT_VERBS, type AgentVerb } from '../../../../libs/agent-client/src/index.ts';
 import {
-  BootstrapRequestSchema,
-  CloneRequestSchema,
   CommandReplySchema,
   decodeWire,
-  DemoteRequestSchema,
-  FollowRequestSchema,
-  PromoteRequestSchema,
-  ReinitializeRequestSchema,
-  ReloadRequestSchema,
-  RestartRequestSchema,
-  RewindRequestSchema,
-  SetSynchronousStandbyNamesRequestSchema,
-  StartRequestSchema,
-  StatusRequestSchema,
-  StopRequestSchema,
-  TerminateConnectionsRequestSchema,
   toWireJson,
   WireDecodeError,
   type CommandReply,
@@ -32,12 +19,10 @@ interface Verb<Desc extends DescMessage> {
   readonly run: (request: MessageShape<Desc>) => Promise<string>;
 }
 
-function verb<Desc extends DescMessage>(
-  schema: Desc,
-  run: (request: MessageShape<Desc>) => Promise<string>,
-): Verb<DescMessage> {
-  return { schema, run } as unknown as Verb<DescMessage>;
-}
+/** One handler per verb of the contract (AGENT_VERBS): a verb added there without one fails to compile. */
+type VerbHandlers = {
+  readonly [V in AgentVerb]: (request: MessageShape<(typeof AGENT_VERBS)[V]>) => Promise<string>;
+};
 
 /** The lease term a role-changing request carries (its fencing token); undefined for the others. */
 function termOf(request: object): number | undefined {
@@ -67,30 +52,28 @@ export class CommandResponder {
     commands: MemberCommands,
     private readonly status: MemberStatusPublisher,
   ) {
-    this.verbs = new Map([
-      ['status', verb(StatusRequestSchema, () => Promise.resolve('status'))],
-      ['bootstrap', verb(BootstrapRequestSchema, (r) => commands.bootstrap(r))],
-      ['clone', verb(CloneRequestSchema, (r) => commands.clone(r))],
-      ['start', verb(StartRequestSchema, (r) => commands.start(r))],
-      ['stop', verb(StopRequestSchema, (r) => commands.stop(r))],
-      ['restart', verb(RestartRequestSchema, (r) => commands.restart(r))],
-      ['reload', verb(ReloadRequestSchema, () => commands.reload())],
-      ['promote', verb(PromoteRequestSchema, (r) => commands.promote(r))],
-      ['demote', verb(DemoteRequestSchema, (r) => commands.demote(r))],
-      ['follow', verb(FollowRequestSchema, (r) => commands.follow(r))],
-      ['rewind', verb(RewindRequestSchema, (r) => commands.rewind(r))],
-      ['reinitialize', verb(ReinitializeRequestSchema, (r) => commands.reinitialize(r))],
-      [
-        'set_synchronous_standby_names',
-        verb(SetSynchronousStandbyNamesRequestSchema, (r) =>
-          commands.setSynchronousStandbyNames(r),
-        ),
-      ],
-      [
-        'terminate_connections',
-        verb(TerminateConnectionsRequestSchema, () => commands.terminateConnections()),
-      ],
-    ]);
+    const handlers: VerbHandlers = {
+      status: () => Promise.resolve('status'),
+      bootstrap: (r) => commands.bootstrap(r),
+      clone: (r) => commands.clone(r),
+      start: (r) => commands.start(r),
+      stop: (r) => commands.stop(r),
+      restart: (r) => commands.restart(r),
+      reload: () => commands.reload(),
+      promote: (r) => commands.promote(r),
+      demote: (r) => commands.demote(r),
+      follow: (r) => commands.follow(r),
+      rewind: (r) => commands.rewind(r),
+      reinitialize: (r) => commands.reinitialize(r),
+      set_synchronous_standby_names: (r) => commands.setSynchronousStandbyNames(r),
+      terminate_connections: () => commands.terminateConnections(),
+    };
+    this.verbs = new Map(
+      (Object.keys(AGENT_VERBS) as AgentVerb[]).map((name) => [
+        name,
+        { schema: AGENT_VERBS[name], run: handlers[name] } as unknown as Verb<DescMessage>,
+      ]),
+    );
   }
 
   start(): void {
