@@ -18,3 +18,25 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * A free port below Linux's ephemeral range (32768 and up by default), for a server that binds it
+ * seconds later: a port the kernel hands out for port 0 can meanwhile become the local port of an
+ * outgoing connection, and the server's bind then fails.
+ */
+export async function freeListenPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port between 20000 and 32000 after 200 tries');
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

@@ -1,4 +1,4 @@
-export { freePort } from './free-port.ts';
+export { freeListenPort, freePort } from './free-port.ts';
 export { registerChild, waitForExit } from './child-registry.ts';
 export { waitUntil, type WaitOptions } from './wait-until.ts';
 export {

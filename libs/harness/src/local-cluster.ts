@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from './free-port.ts';
+import { freeListenPort } from './free-port.ts';
 import { NatsServerProcess } from './nats-server-process.ts';
 import { ServiceProcess, type ServiceApp } from './service-process.ts';
 
@@ -39,13 +39,18 @@ export async function freeClusterPorts(memberCount: number): Promise<ClusterPort
   const members: MemberPorts[] = [];
   for (let index = 0; index < memberCount; index += 1) {
     members.push({
-      postgres: await freePort(),
-      restapi: await freePort(),
-      agent: await freePort(),
-      election: await freePort(),
+      postgres: await freeListenPort(),
+      restapi: await freeListenPort(),
+      agent: await freeListenPort(),
+      election: await freeListenPort(),
     });
   }
-  return { nats: await freePort(), gateway: await freePort(), metrics: await freePort(), members };
+  return {
+    nats: await freeListenPort(),
+    gateway: await freeListenPort(),
+    metrics: await freeListenPort(),
+    members,
+  };
 }
 
 export interface LocalClusterOptions {
