@@ -210,3 +210,38 @@ test('a lease deleted or garbled by hand is taken over with a higher term, never
   expect(retaken.sentAt - retaken.replacedSeenAt!).toBeGreaterThanOrEqual(ttlMs);
   expect(secondLost).toEqual(['the leader key holds a malformed value']);
 });
+
+test('a hold that lapsed without renewals is reclaimed with the same term while nobody wrote the key', async () => {
+  const ttlMs = 1_000;
+  const [holder] = await contenders(uniqueScope('reclaim'), 1, ttlMs);
+  const first = await holder.lease.attempt();
+  if (!first.acquired) throw new Error('the holder should have acquired a free lease');
+  const losses: [string, boolean][] = [];
+  holder.lease.onLost((reason, lapsed) => losses.push([reason, lapsed]));
+  await new Promise((resolve) => setTimeout(resolve, ttlMs + 200));
+
+  expect(holder.lease.held()).toBeUndefined();
+  expect(losses).toEqual([[expect.stringContaining('deadline'), true]]);
+  expect(holder.lease.lapsedTerm()).toBe(first.term);
+  const reclaimed = await holder.lease.reclaim();
+  expect(reclaimed).toMatchObject({ acquired: true, term: first.term });
+  expect(holder.lease.held()?.term).toBe(first.term);
+  expect(holder.lease.lapsedTerm()).toBeUndefined();
+});
+
+test('a lapsed hold is not reclaimed once a contender has taken the key over', async () => {
+  const ttlMs = 1_000;
+  const [holder, contender] = await contenders(uniqueScope('no-reclaim'), 2, ttlMs);
+  const first = await holder.lease.attempt();
+  if (!first.acquired) throw new Error('the holder should have acquired a free lease');
+  const losses: boolean[] = [];
+  holder.lease.onLost((_reason, lapsed) => losses.push(lapsed));
+  const won = await acquireWhenDue(contender.lease, ttlMs * 4);
+  expect(won.term).toBe(first.term + 1);
+  // The holder's watch may or may not have delivered the takeover yet: either way, no reclaim.
+  const reclaimed = await holder.lease.reclaim();
+  expect(reclaimed.acquired).toBe(false);
+  expect(holder.lease.lapsedTerm()).toBeUndefined();
+  expect(losses[0]).toBe(true);
+  expect((await contender.store.get(ClusterKeys.leader))?.value.member).toBe('pg2');
+});

@@ -1,5 +1,10 @@
 import {
   chooseSyncStandbys,
+  failsafeEndpointUrl,
+  failsafeRaceBlock,
+  failsafeRoundDueAt,
+  failsafeTopology,
+  sameFailsafeTopology,
   confirmedSyncStandbys,
   haTimings,
   STRICT_SYNC_PLACEHOLDER,
@@ -191,5 +196,47 @@ describe('synchronous standbys', () => {
         [candidate('pg2', { syncState: 'sync' }), candidate('pg3')],
       ),
     ).toEqual(['pg2']);
+  });
+});
+
+describe('failsafe mode', () => {
+  test('the failsafe key names every member with an api_url, in name order', () => {
+    const topology = failsafeTopology([
+      ['pg3', 'http://127.0.0.1:8010/patroni'],
+      ['pg1', 'http://127.0.0.1:8008/patroni'],
+      ['pg2', ''],
+    ]);
+    expect(Object.entries(topology)).toEqual([
+      ['pg1', 'http://127.0.0.1:8008/patroni'],
+      ['pg3', 'http://127.0.0.1:8010/patroni'],
+    ]);
+    expect(sameFailsafeTopology(topology, { ...topology })).toBe(true);
+    expect(sameFailsafeTopology(topology, { pg1: 'http://127.0.0.1:8008/patroni' })).toBe(false);
+    expect(
+      sameFailsafeTopology(topology, { ...topology, pg3: 'http://127.0.0.1:9999/patroni' }),
+    ).toBe(false);
+  });
+
+  test("the notice goes to /failsafe at the member's api_url origin", () => {
+    expect(failsafeEndpointUrl('http://127.0.0.1:8009/patroni')).toBe(
+      'http://127.0.0.1:8009/failsafe',
+    );
+    expect(failsafeEndpointUrl('https://db-2.example:8008/patroni')).toBe(
+      'https://db-2.example:8008/failsafe',
+    );
+    expect(failsafeEndpointUrl('not a url')).toBeUndefined();
+  });
+
+  test('only members of a non-empty failsafe key may race while failsafe mode is on', () => {
+    const topology = { pg1: 'http://a/patroni', pg2: 'http://b/patroni' };
+    expect(failsafeRaceBlock(true, topology, 'pg2')).toBeUndefined();
+    expect(failsafeRaceBlock(true, topology, 'pg3')).toMatch(/does not name pg3/);
+    expect(failsafeRaceBlock(false, topology, 'pg3')).toBeUndefined();
+    expect(failsafeRaceBlock(true, {}, 'pg3')).toBeUndefined();
+    expect(failsafeRaceBlock(true, undefined, 'pg3')).toBeUndefined();
+  });
+
+  test('a round starts early enough to end before the deadline', () => {
+    expect(failsafeRoundDueAt(10_000, 3_000)).toBe(7_000);
   });
 });

@@ -3,6 +3,7 @@ import {
   ClusterStatusSchema,
   DynamicConfigSchema,
   FailoverRequestSchema,
+  FailsafeTopologySchema,
   HistorySchema,
   InitializeRecordSchema,
   LeaseRecordSchema,
@@ -31,6 +32,7 @@ export const ClusterKeys = {
   sync: clusterKey('sync', SyncStateSchema),
   history: clusterKey('history', HistorySchema),
   status: clusterKey('status', ClusterStatusSchema),
+  failsafe: clusterKey('failsafe', FailsafeTopologySchema),
 } as const;
 
 export const MEMBER_KEY_PREFIX = 'members.';

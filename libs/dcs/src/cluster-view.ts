@@ -4,6 +4,7 @@ import type {
   ClusterStatus,
   DynamicConfig,
   FailoverRequest,
+  FailsafeTopology,
   History,
   InitializeRecord,
   LeaseRecord,
@@ -33,6 +34,7 @@ export interface ClusterView {
   readonly sync?: Versioned<SyncState>;
   readonly history?: Versioned<History>;
   readonly status?: Versioned<ClusterStatus>;
+  readonly failsafe?: Versioned<FailsafeTopology>;
   readonly members: ReadonlyMap<string, Versioned<MemberStatus>>;
   /** The `/v1/servers` records, by key token (the lower-case server name). */
   readonly servers: ReadonlyMap<string, Versioned<ServerRecord>>;

@@ -45,7 +45,11 @@ export type RenewResult =
   | { outcome: 'lost'; reason: string }
   | { outcome: 'unreachable'; reason: string; validUntil: number };
 
-type LossListener = (reason: string) => void;
+/**
+ * `lapsed`: the hold ran out because renewals did not get through, and the key may still be exactly as
+ * this member last wrote it (see `reclaim`); false when someone else wrote or deleted the key.
+ */
+type LossListener = (reason: string, lapsed: boolean) => void;
 
 /**
  * The leader lease of DESIGN.md over the `leader` key: acquired by create-if-absent, or by
@@ -59,6 +63,7 @@ export class LeaderLease {
   private readonly now: () => number;
   private observation: LeaseObservation | undefined;
   private hold: LeaseHold | undefined;
+  private lapsedHold: LeaseHold | undefined;
   private highestTermSeen = 0;
   private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly lossListeners = new Set<LossListener>();
@@ -90,6 +95,7 @@ export class LeaderLease {
   /** Stops watching; a lease still held is forgotten, not released (see `release`). */
   stop(): void {
     this.hold = undefined;
+    this.lapsedHold = undefined;
     this.stopWatch?.();
     this.stopWatch = undefined;
     this.clearDeadline();
@@ -146,7 +152,7 @@ export class LeaderLease {
     const hold = this.hold;
     if (!hold) return { outcome: 'lost', reason: 'the lease is not held' };
     if (this.now() >= hold.validUntil)
-      return this.lose('the validity deadline passed before renewal');
+      return this.lose('the validity deadline passed before renewal', true);
     const sentAt = this.now();
     try {
       const revision = await this.store.kv.put(
@@ -165,7 +171,7 @@ export class LeaderLease {
       if (isWrongLastSequence(error)) return this.recoverFromConflict(hold);
       const reason = error instanceof Error ? error.message : String(error);
       if (this.now() >= hold.validUntil)
-        return this.lose(`renewal failed past the deadline: ${reason}`);
+        return this.lose(`renewal failed past the deadline: ${reason}`, true);
       return { outcome: 'unreachable', reason, validUntil: hold.validUntil };
     }
   }
@@ -182,6 +188,42 @@ export class LeaderLease {
     } catch (error) {
       if (error instanceof RevisionConflictError) return false;
       throw error;
+    }
+  }
+
+  /** The term of a hold that lapsed while the key may still be as this member left it. */
+  lapsedTerm(): number | undefined {
+    return this.lapsedHold?.term;
+  }
+
+  /**
+   * Takes a lapsed hold back with the same term (failsafe mode: the primary stayed writable while the
+   * key could not be renewed). The compare-and-set succeeds only if nobody wrote the key since this
+   * member's last write, so no contender can have taken over in between.
+   */
+  async reclaim(): Promise<AcquireResult> {
+    const lapsed = this.lapsedHold;
+    if (!lapsed) return { acquired: false, holder: this.observation?.record, retryAt: this.now() };
+    this.lapsedHold = undefined;
+    const sentAt = this.now();
+    try {
+      const revision = await this.store.kv.put(
+        ClusterKeys.leader.name,
+        this.recordJson(lapsed.term),
+        { previousSeq: lapsed.revision },
+      );
+      return { acquired: true, ...this.setHold(lapsed.term, revision, sentAt) };
+    } catch (error) {
+      if (!isWrongLastSequence(error)) {
+        this.lapsedHold = lapsed;
+        throw error;
+      }
+      const observation = this.observe(await this.store.kv.get(ClusterKeys.leader.name));
+      return {
+        acquired: false,
+        holder: observation.record,
+        retryAt: takeoverDueAt(observation.seenAt, this.ttlMs),
+      };
     }
   }
 
@@ -221,6 +263,7 @@ export class LeaderLease {
   }
 
   private setHold(term: number, revision: number, sentAt: number): LeaseHold {
+    this.lapsedHold = undefined;
     this.hold = {
       term,
       revision,
@@ -236,7 +279,7 @@ export class LeaderLease {
     this.clearDeadline();
     this.deadlineTimer = setTimeout(
       () => {
-        if (this.hold === hold) this.lose('the validity deadline passed without a renewal');
+        if (this.hold === hold) this.lose('the validity deadline passed without a renewal', true);
       },
       Math.max(0, hold.validUntil - this.now()),
     );
@@ -247,11 +290,13 @@ export class LeaderLease {
     this.deadlineTimer = undefined;
   }
 
-  private lose(reason: string): { outcome: 'lost'; reason: string } {
-    if (this.hold) {
+  private lose(reason: string, lapsed = false): { outcome: 'lost'; reason: string } {
+    const hold = this.hold;
+    if (hold) {
       this.hold = undefined;
+      this.lapsedHold = lapsed ? hold : undefined;
       this.clearDeadline();
-      for (const listener of this.lossListeners) listener(reason);
+      for (const listener of this.lossListeners) listener(reason, lapsed);
     }
     return { outcome: 'lost', reason };
   }
@@ -274,6 +319,12 @@ export class LeaderLease {
       (record?.member !== this.member || record.term !== hold.term)
     ) {
       this.lose(lossReason(free, record));
+    }
+    const lapsed = this.lapsedHold;
+    if (lapsed && revision > lapsed.revision) {
+      // A renewal whose reply was lost may land later: it is still this member's hold.
+      const ours = record?.member === this.member && record.term === lapsed.term;
+      this.lapsedHold = ours ? { ...lapsed, revision } : undefined;
     }
     for (const wake of this.changeWaiters) wake();
     return this.observation;

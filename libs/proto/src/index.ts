@@ -3,6 +3,7 @@ export * from './gen/natroni/v1/commands_pb.ts';
 export * from './gen/natroni/v1/config_pb.ts';
 export * from './gen/natroni/v1/events_pb.ts';
 export * from './gen/natroni/v1/failover_pb.ts';
+export * from './gen/natroni/v1/failsafe_pb.ts';
 export * from './gen/natroni/v1/history_pb.ts';
 export * from './gen/natroni/v1/initialize_pb.ts';
 export * from './gen/natroni/v1/lease_pb.ts';

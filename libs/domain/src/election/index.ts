@@ -27,3 +27,10 @@ export {
   synchronousStandbyNames,
   type SyncCandidate,
 } from './sync-standbys.ts';
+export {
+  failsafeEndpointUrl,
+  failsafeRaceBlock,
+  failsafeRoundDueAt,
+  failsafeTopology,
+  sameFailsafeTopology,
+} from './failsafe.ts';
