@@ -3,7 +3,11 @@ import {
   RevisionConflictError,
   type ClusterView,
 } from '../../../libs/dcs/src/index.ts';
-import { leaderRaceVerdict, type HaTimings } from '../../../libs/domain/src/election/index.ts';
+import {
+  failsafeRaceBlock,
+  leaderRaceVerdict,
+  type HaTimings,
+} from '../../../libs/domain/src/election/index.ts';
 import type { LeaseRecord, MemberStatus } from '../../../libs/proto/src/index.ts';
 import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import {
@@ -157,6 +161,15 @@ export class FollowerDuties {
     );
     const failover = view.failover?.value;
     const candidate = failover?.member;
+    const failsafeBlock = failsafeRaceBlock(
+      view.config?.value.failsafeMode === true,
+      view.failsafe?.value.members,
+      member,
+    );
+    if (failsafeBlock) {
+      logger.log({ msg: `not racing for the lease: ${failsafeBlock}` });
+      return undefined;
+    }
     const verdict = leaderRaceVerdict({
       me: participantOf(mine, memberInMaintenance(view, member)),
       peers,

@@ -16,6 +16,7 @@ import {
 } from '../../../libs/dcs/src/index.ts';
 import { leaseMarginMs, renewalIntervalMs } from '../../../libs/domain/src/index.ts';
 import { ensureEventStream, EventPublisher } from '../../../libs/events/src/index.ts';
+import { FailsafeNotices } from '../../../libs/failsafe/src/index.ts';
 import { MEMBER_CONFIG, type MemberConfig } from '../../../libs/member-config/src/index.ts';
 import { InjectNatsConnection } from '../../../libs/nats/src/index.ts';
 import type { MemberStatus } from '../../../libs/proto/src/index.ts';
@@ -26,6 +27,8 @@ import {
 import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import { raceToBootstrap } from './bootstrap-race.ts';
 import { announce, isPaused, timingsOf, type ElectionContext } from './election-context.ts';
+import { FailsafeGrants } from './failsafe-grants.ts';
+import { maintainFailsafeTopology } from './failsafe-topology.ts';
 import { cloneFromLeader, FollowerDuties } from './follower-duties.ts';
 import { actAsLeader } from './leader-duties.ts';
 import { handleFailoverKey } from './manual-switchover.ts';
@@ -59,6 +62,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   private synchronous!: SynchronousReplication;
   private membership!: MembershipEvents;
   private configChanges!: ConfigChangeEvents;
+  private grants!: FailsafeGrants;
   private cycling = false;
   private cycleRequested = false;
   private stopped = false;
@@ -99,7 +103,9 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.synchronous = new SynchronousReplication(this.context);
     this.membership = new MembershipEvents(this.context);
     this.configChanges = new ConfigChangeEvents(this.context);
-    lease.onLost((reason) => void this.leaseLost(reason));
+    this.grants = new FailsafeGrants(this.context, new FailsafeNotices(this.nc, namespace, scope));
+    this.grants.start();
+    lease.onLost((reason, lapsed) => void this.leaseLost(reason, lapsed));
     watch.subscribe((_view, key) => {
       if (WAKING_KEYS.has(key)) this.wake();
     });
@@ -117,6 +123,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     clearInterval(this.renewalTimer);
     const context = this.context;
     if (!context) return;
+    this.grants.stop();
     const hold = context.lease.held();
     // Like Patroni on a graceful stop: the primary stops PostgreSQL, then frees the lease at once.
     if (hold && !isPaused(context.watch.view)) {
@@ -170,7 +177,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       await raceToBootstrap(context);
       return undefined;
     }
-    const hold = context.lease.held();
+    const hold = context.lease.held() ?? (await this.reclaimLapsedLease(mine));
     if (view.initialize.value.databaseSystemIdentifier === '' && !hold) {
       this.logger.log({ msg: 'waiting for leader to bootstrap' });
       return undefined;
@@ -187,6 +194,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         await this.synchronous.maintain(view, mine, hold);
         await this.membership.observe(view, hold, timings.ttlMs);
         await this.configChanges.observe(view, hold);
+        await maintainFailsafeTopology(context, view);
         return switchover.wakeInMs;
       }
       await actAsLeader(context, view, mine, hold);
@@ -201,15 +209,43 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         ? Math.max(0, observed.seenAt + timings.ttlMs - performance.now())
         : undefined;
     }
+    const granted = this.grants.leader();
+    if (granted) {
+      this.logger.log({
+        msg: `not racing for the lease: ${granted} confirmed its leadership by a failsafe notice within ttl`,
+      });
+      return undefined;
+    }
     const retryAt = await this.followers.race(view, mine, timings);
     return retryAt === undefined ? undefined : Math.max(0, retryAt - performance.now());
   }
 
-  /** The lease holder, while the lease's last revision is younger than ttl on this member's clock. */
+  /**
+   * The lease holder, while the lease's last revision is younger than ttl on this member's clock, or
+   * while the holder keeps confirming its leadership by failsafe notices.
+   */
   private liveLeader(ttlMs: number) {
     const observed = this.context.lease.observed();
     if (!observed || observed.free || !observed.record) return undefined;
+    if (this.grants.leader() === observed.record.member) return observed.record;
     return performance.now() - observed.seenAt < ttlMs ? observed.record : undefined;
+  }
+
+  /**
+   * Failsafe mode kept this member's PostgreSQL primary while its lease could not be renewed: once the
+   * key is reachable again, take the lease back with the same term (the agent fences on that term).
+   */
+  private async reclaimLapsedLease(mine: MemberStatus) {
+    const { lease } = this.context;
+    const term = lease.lapsedTerm();
+    if (term === undefined || mine.state !== 'running' || mine.role !== 'primary') return undefined;
+    const result = await lease.reclaim();
+    if (!result.acquired) return undefined;
+    this.logger.warn({
+      msg: `took lease term ${term} back: failsafe mode kept PostgreSQL primary while the leader key was unreachable`,
+      term,
+    });
+    return result;
   }
 
   /**
@@ -273,8 +309,12 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     }
   }
 
-  /** Patroni's "demoted self because failed to update leader lock in DCS", at once, unless paused. */
-  private async leaseLost(reason: string): Promise<void> {
+  /**
+   * Patroni's "demoted self because failed to update leader lock in DCS", at once, unless paused, or
+   * unless failsafe mode is on and the key was merely unreachable: the agent then keeps PostgreSQL
+   * primary only while every member of the `failsafe` key confirms it.
+   */
+  private async leaseLost(reason: string, lapsed: boolean): Promise<void> {
     const { context } = this;
     const view = context.watch.view;
     const term = context.lease.observed()?.record?.term ?? 0;
@@ -289,6 +329,14 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       this.logger.warn({
         msg: 'PAUSE: continue to run as primary after failing to update leader lock in DCS',
       });
+      return;
+    }
+    if (lapsed && view.config?.value.failsafeMode === true) {
+      this.logger.warn({
+        msg: 'failsafe mode: not demoting; the agent keeps PostgreSQL primary while all members accept it',
+        term,
+      });
+      this.wake();
       return;
     }
     const mine = await context.agents

@@ -78,6 +78,16 @@ export class ClusterObserver {
     return clusterHaTimings(this.watch.view.config?.value, this.bootstrapDcs).ttlMs;
   }
 
+  /** The `failsafe_mode` of the dynamic configuration (default false). */
+  get failsafeMode(): boolean {
+    return this.watch.view.config?.value.failsafeMode === true;
+  }
+
+  /** The `failsafe` key's members and their api_url, as last seen; undefined when the key is absent. */
+  get failsafeTopology(): Readonly<Record<string, string>> | undefined {
+    return this.watch.view.failsafe?.value.members;
+  }
+
   get useSlots(): boolean {
     return this.watch.view.config?.value.postgresql?.useSlots ?? true;
   }

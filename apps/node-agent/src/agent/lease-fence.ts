@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { failsafeRoundDueAt } from '../../../../libs/domain/src/election/index.ts';
 import { leaseMarginMs } from '../../../../libs/domain/src/index.ts';
 import type { ClusterObserver, LeaderSighting } from './cluster-observer.ts';
+import { FAILSAFE_ROUND_BUDGET_MS, type FailsafeRound } from './failsafe-round.ts';
 import type { PostgresStateMachine } from './postgres-state-machine.ts';
 
 /**
@@ -8,12 +10,19 @@ import type { PostgresStateMachine } from './postgres-state-machine.ts';
  * `term`, the `leader` key must name this member with that term, and a new revision of it (a renewal)
  * must have ARRIVED within ttl − margin on this agent's own clock: the same observer timing contenders
  * use, so this deadline falls a margin before any of them may take over. Otherwise `onBreach` demotes.
+ *
+ * With failsafe mode on, a deadline near without a renewal starts a failsafe round instead: when every
+ * member of the `failsafe` key accepts this member as leader, none of them races for ttl after it
+ * accepted, so the deadline moves to the round's start + ttl − margin. A refusal demotes at once.
  */
 export class LeaseFence {
   private readonly logger = new Logger('LeaseFence');
   private term: number | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private breached = false;
+  private confirmedUntil = 0;
+  private round: Promise<void> | undefined;
+  private refusal: string | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -21,6 +30,7 @@ export class LeaseFence {
     private readonly cluster: ClusterObserver,
     private readonly machine: PostgresStateMachine,
     private readonly onBreach: (reason: string) => Promise<void>,
+    private readonly failsafe?: FailsafeRound,
   ) {
     this.unsubscribe = cluster.onLeader((sighting) => this.check(sighting));
   }
@@ -29,6 +39,8 @@ export class LeaseFence {
   arm(term: number): void {
     this.term = term;
     this.breached = false;
+    this.confirmedUntil = 0;
+    this.refusal = undefined;
     this.check(this.cluster.leader);
   }
 
@@ -62,14 +74,35 @@ export class LeaseFence {
       );
     }
     const ttlMs = record.ttl > 0 ? record.ttl * 1_000 : this.cluster.ttlMs;
-    const deadline = sighting.receivedAt + ttlMs - leaseMarginMs(ttlMs);
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) {
-      return this.breach(
-        `no renewal of the lease received for ${Math.round(ttlMs - leaseMarginMs(ttlMs))} ms`,
-      );
+    const marginMs = leaseMarginMs(ttlMs);
+    const renewedUntil = sighting.receivedAt + ttlMs - marginMs;
+    const deadline = Math.max(renewedUntil, this.confirmedUntil);
+    const now = performance.now();
+    const failsafe = this.failsafe?.applies() ? this.failsafe : undefined;
+    const roundDueAt = failsafeRoundDueAt(deadline, FAILSAFE_ROUND_BUDGET_MS);
+    if (failsafe && now >= roundDueAt) {
+      if (this.refusal !== undefined) return this.breach(`failsafe: ${this.refusal}`);
+      if (!this.round) this.startRound(failsafe, now, ttlMs - marginMs);
+    } else {
+      this.refusal = undefined;
     }
-    this.timer = setTimeout(() => this.check(this.cluster.leader), remaining);
+    if (now >= deadline) {
+      return this.breach(`no renewal of the lease received for ${Math.round(ttlMs - marginMs)} ms`);
+    }
+    const next = failsafe && !this.round && now < roundDueAt ? roundDueAt : deadline;
+    this.timer = setTimeout(() => this.check(this.cluster.leader), next - now);
+  }
+
+  private startRound(failsafe: FailsafeRound, startedAt: number, validForMs: number): void {
+    this.round = failsafe
+      .run()
+      .catch((error: unknown) => (error instanceof Error ? error.message : String(error)))
+      .then((refusal) => {
+        this.round = undefined;
+        if (refusal === undefined) this.confirmedUntil = startedAt + validForMs;
+        else this.refusal = refusal;
+        this.check(this.cluster.leader);
+      });
   }
 
   private breach(reason: string): void {

@@ -4,6 +4,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type pg from 'pg';
 import { ClusterStore } from '../../../../libs/dcs/src/index.ts';
 import { ensureEventStream, EventPublisher } from '../../../../libs/events/src/index.ts';
+import { FailsafeNotices } from '../../../../libs/failsafe/src/index.ts';
 import type { MemberConfig } from '../../../../libs/member-config/src/index.ts';
 import { CallbackCompletedSchema } from '../../../../libs/proto/src/index.ts';
 import { resolvePostgresOsUser } from '../postgres/os-user.ts';
@@ -11,6 +12,7 @@ import { createPostgresPool } from '../postgres/postgres-pool.ts';
 import { CallbackQueue, type CallbackOutcome } from './callback-queue.ts';
 import { ClusterObserver } from './cluster-observer.ts';
 import { agentSubjectPrefix, CommandResponder } from './command-responder.ts';
+import { FailsafeRound } from './failsafe-round.ts';
 import { LeaseFence } from './lease-fence.ts';
 import { MemberCommands } from './member-commands.ts';
 import { MemberStatusPublisher } from './member-status-publisher.ts';
@@ -93,17 +95,30 @@ export class MemberAgent {
       intervalMs: options.statusIntervalMs,
     });
     const lock = new OperationLock();
-    const fence = new LeaseFence(name, cluster, machine, async (reason) => {
-      await events
-        .publish({
-          kind: 'lease_lost',
-          member: name,
-          term: terms.highestTerm,
-          detail: { case: 'leaseLost', value: { reason } },
-        })
-        .catch(() => undefined);
-      await lock.run('self-fencing demotion', () => lifecycle.fence());
+    const failsafe = new FailsafeRound({
+      config,
+      cluster,
+      notices: new FailsafeNotices(nc, namespace, scope),
+      connUrl: lifecycle.connUrl,
+      walPosition: () => walPositionWithin(status, WAL_POSITION_TIMEOUT_MS),
     });
+    const fence = new LeaseFence(
+      name,
+      cluster,
+      machine,
+      async (reason) => {
+        await events
+          .publish({
+            kind: 'lease_lost',
+            member: name,
+            term: terms.highestTerm,
+            detail: { case: 'leaseLost', value: { reason } },
+          })
+          .catch(() => undefined);
+        await lock.run('self-fencing demotion', () => lifecycle.fence());
+      },
+      failsafe,
+    );
     const commands = new MemberCommands({
       member: name,
       lifecycle,
@@ -152,6 +167,25 @@ export class MemberAgent {
     await this.callbacks.close();
     this.cluster.stop();
     await this.pool.end().catch(() => undefined);
+  }
+}
+
+/** A failsafe round has a tight budget: a PostgreSQL that does not answer at once leaves the LSN out. */
+const WAL_POSITION_TIMEOUT_MS = 300;
+
+async function walPositionWithin(
+  status: MemberStatusPublisher,
+  timeoutMs: number,
+): Promise<number | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  });
+  try {
+    const current = await Promise.race([status.current(), timeout]);
+    return current?.xlog?.location;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,0 +1,74 @@
+import { create } from '@bufbuild/protobuf';
+import type { Subscription } from '@nats-io/nats-core';
+import { FailsafeNotices } from '../../../libs/failsafe/src/index.ts';
+import {
+  FailsafeReplySchema,
+  type FailsafeNotice,
+  type FailsafeReply,
+} from '../../../libs/proto/src/index.ts';
+import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
+import { timingsOf, type ElectionContext } from './election-context.ts';
+import { walPositionOf } from './peer-probe.ts';
+
+interface Grant {
+  readonly leader: string;
+  readonly until: number;
+}
+
+/**
+ * A replica's side of failsafe mode (reference/patroni-api.md §5.9): a notice from a primary that
+ * cannot reach the `leader` key proves it alive for the next ttl. Until then this member follows it and
+ * stays out of the leader race, which is what lets that primary stay writable.
+ */
+export class FailsafeGrants {
+  private grant: Grant | undefined;
+  private subscription: Subscription | undefined;
+
+  constructor(
+    private readonly context: ElectionContext,
+    private readonly notices: FailsafeNotices,
+  ) {}
+
+  start(): void {
+    this.subscription = this.notices.answer(this.context.member, (notice) => this.decide(notice));
+  }
+
+  stop(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  /** The primary that called within ttl, if any. */
+  leader(now = performance.now()): string | undefined {
+    const grant = this.grant;
+    return grant && now < grant.until ? grant.leader : undefined;
+  }
+
+  private async decide(notice: FailsafeNotice): Promise<FailsafeReply> {
+    const { context } = this;
+    const view = context.watch.view;
+    if (view.config?.value.failsafeMode !== true)
+      return create(FailsafeReplySchema, { accepted: false, message: 'failsafe mode is disabled' });
+    if (notice.name === '' || notice.name === context.member)
+      return create(FailsafeReplySchema, {
+        accepted: false,
+        message: `a failsafe notice must name another member than ${context.member}`,
+      });
+    const reply = await context.agents.request(
+      context.member,
+      'status',
+      {},
+      AGENT_TIMEOUT_MS.status,
+    );
+    const status = reply.status;
+    if (!status) return create(FailsafeReplySchema, { accepted: false, message: reply.message });
+    if (status.state === 'running' && status.role === 'primary')
+      return create(FailsafeReplySchema, { accepted: false, message: 'Running as a leader' });
+    const ttlMs = timingsOf(view, context.config).ttlMs;
+    if (this.leader() !== notice.name)
+      context.logger.warn({
+        msg: `failsafe: ${notice.name} still runs as primary without reaching the leader key; following it and not racing while it calls`,
+      });
+    this.grant = { leader: notice.name, until: performance.now() + ttlMs };
+    return create(FailsafeReplySchema, { accepted: true, lsn: walPositionOf(status) });
+  }
+}

@@ -1,0 +1,1 @@
+export { failsafeSubject, FailsafeNotices, FailsafeUnreachableError } from './failsafe-notices.ts';
