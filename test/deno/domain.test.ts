@@ -36,6 +36,7 @@ function facts(overrides: Partial<ClusterFacts> = {}): ClusterFacts {
       syncStandby: undefined,
       statusOptime: 67_108_864,
       leaderXlogLocation: undefined,
+      failsafeMembers: [],
     }),
     ...overrides,
   };
@@ -104,6 +105,18 @@ Deno.test("Patroni's metric values for a primary", () => {
   strictEqual(values['patroni_cluster_unlocked'], 0);
   strictEqual(patroniVersionNumber('3.0.2'), 30002);
   strictEqual(postgresStateNumberOfLabel('unknown'), -1);
+});
+
+Deno.test('failsafe metrics follow failsafe_mode and the failsafe key', () => {
+  const off = patroniMetricValues(primary(), facts());
+  strictEqual(off['patroni_failsafe_mode_enabled'], 0);
+  strictEqual(off['patroni_failsafe_member'], 0);
+  const on = patroniMetricValues(
+    primary(),
+    facts({ failsafeMode: true, failsafeMembers: ['pg1', 'pg2'] }),
+  );
+  strictEqual(on['patroni_failsafe_mode_enabled'], 1);
+  strictEqual(on['patroni_failsafe_member'], 1);
 });
 
 Deno.test("the postgres state metric carries Patroni's Values line", () => {

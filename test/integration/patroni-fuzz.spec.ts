@@ -35,6 +35,7 @@ const PATHS = [
   '/cluster',
   '/history',
   '/config',
+  '/failsafe',
   '/metrics',
   '/switchover',
   '/failover',
@@ -147,7 +148,7 @@ function isDocumented(status: number, text: string, method: string, path: string
   if (status < 500) return true;
   if (status === 503) return true;
   if (status === 501) return text.includes('Unsupported method');
-  if (status === 502) return path.startsWith('/config');
+  if (status === 502) return path.startsWith('/config') || path.startsWith('/failsafe');
   if (status === 500) return text === "Can't schedule restart in the paused state";
   return `${method} ${path}` === '';
 }

@@ -353,6 +353,8 @@ describe('maintenance takes a member out of the read endpoints', () => {
     leaderName: 'pg1',
     leaseValid: true,
     paused: false,
+    failsafeMode: false,
+    failsafeMembers: [],
     standbyCluster: false,
     synchronousMode: 'off',
     syncStandbys: [],

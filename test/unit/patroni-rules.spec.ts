@@ -54,6 +54,8 @@ describe('health verdicts', () => {
     leaderName: 'pg1',
     leaseValid: true,
     paused: false,
+    failsafeMode: false,
+    failsafeMembers: [],
     standbyCluster: false,
     synchronousMode: 'off',
     syncStandbys: [],

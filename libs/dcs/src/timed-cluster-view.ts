@@ -82,6 +82,7 @@ export class TimedClusterView {
       syncStandby: view.sync?.value.syncStandby,
       statusOptime: view.status?.value.optime,
       leaderXlogLocation: leader ? view.members.get(leader.member)?.value.xlogLocation : undefined,
+      failsafeMembers: Object.keys(view.failsafe?.value.members ?? {}),
     });
   }
 

@@ -6,6 +6,7 @@ import { BasicAuthGuard } from './basic-auth.guard.ts';
 import { ClusterController } from './cluster.controller.ts';
 import { ConfigController } from './config.controller.ts';
 import { ConfigWriter } from './config-writer.ts';
+import { FailsafeController } from './failsafe.controller.ts';
 import { LiveCluster } from './live-cluster.ts';
 import { MemberListeners } from './member-listeners.ts';
 import { MetricsController } from './metrics.controller.ts';
@@ -26,6 +27,7 @@ export class PatroniApiModule {
       controllers: [
         ClusterController,
         ConfigController,
+        FailsafeController,
         MetricsController,
         ReinitializeController,
         ReloadController,

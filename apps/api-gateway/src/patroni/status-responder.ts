@@ -14,7 +14,15 @@ import {
 import { LiveCluster } from './live-cluster.ts';
 
 /** First path components that Nest controllers answer on GET; every other GET is a health check. */
-const ROUTED_GET = new Set(['cluster', 'history', 'config', 'metrics', 'openapi.json', 'docs']);
+const ROUTED_GET = new Set([
+  'cluster',
+  'history',
+  'config',
+  'failsafe',
+  'metrics',
+  'openapi.json',
+  'docs',
+]);
 
 interface CachedDocument {
   facts: ClusterFacts;

@@ -16,6 +16,10 @@ export interface ClusterFacts {
   /** The `leader` key's revision arrived less than `ttl − margin` ago on the reader's own clock. */
   readonly leaseValid: boolean;
   readonly paused: boolean;
+  /** `failsafe_mode` of the dynamic configuration. */
+  readonly failsafeMode: boolean;
+  /** The members the `failsafe` key names. */
+  readonly failsafeMembers: readonly string[];
   readonly standbyCluster: boolean;
   readonly synchronousMode: SynchronousMode;
   readonly syncStandbys: readonly string[];
@@ -114,6 +118,8 @@ export interface ClusterObservation {
   readonly statusOptime: number | undefined;
   /** The leader's own last published WAL position. */
   readonly leaderXlogLocation: number | undefined;
+  /** The members the `failsafe` key names; empty when the key is absent. */
+  readonly failsafeMembers: readonly string[];
 }
 
 /** The cluster-wide facts a reader (gateway, metrics) may state from what it observed. */
@@ -130,6 +136,8 @@ export function clusterFactsOf(observation: ClusterObservation): ClusterFacts {
     leaseValid:
       leader !== undefined && nowMs < leaderSeenAt + leaseTtlMs - leaseMarginMs(leaseTtlMs),
     paused: config?.pause === true,
+    failsafeMode: config?.failsafeMode === true,
+    failsafeMembers: observation.failsafeMembers,
     standbyCluster:
       config?.standbyCluster !== undefined && Object.keys(config.standbyCluster).length > 0,
     synchronousMode: synchronousModeOf(config),

@@ -94,6 +94,16 @@ export const PATRONI_METRICS: readonly PatroniMetric[] = [
     'Value is 1 if failsafe mode is active, 0 if inactive.',
   ),
   metric(
+    'patroni_failsafe_mode_enabled',
+    'gauge',
+    'Value is 1 if failsafe mode is enabled, 0 if disabled.',
+  ),
+  metric(
+    'patroni_failsafe_member',
+    'gauge',
+    'Value is 1 if this node is a member of the failsafe topology, 0 otherwise.',
+  ),
+  metric(
     'patroni_postgres_timeline',
     'counter',
     'Postgres timeline of this node (if running), 0 otherwise.',
@@ -183,7 +193,11 @@ export function patroniMetricValues(
     patroni_cluster_unlocked: flag(
       !cluster.viewFresh || cluster.leaderName === undefined || !cluster.leaseValid,
     ),
+    // Failsafe is active only while its primary cannot reach KV, through which every reader learns a
+    // member's state: no reader of the view can ever see it active.
     patroni_failsafe_mode_is_active: 0,
+    patroni_failsafe_mode_enabled: flag(cluster.failsafeMode),
+    patroni_failsafe_member: flag(cluster.failsafeMembers.includes(member.name)),
     patroni_postgres_timeline: fresh ? (status?.timeline ?? 0) : 0,
     patroni_dcs_last_seen: cluster.dcsLastSeen,
     patroni_pending_restart: flag(status?.pendingRestart === true),
