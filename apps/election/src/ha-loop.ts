@@ -319,7 +319,8 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     const view = context.watch.view;
     const term = context.lease.observed()?.record?.term ?? 0;
     this.logger.error({ msg: `lost the lease: ${reason}`, term });
-    await announce(context, {
+    // Not awaited: NATS may be what failed, and the event must never delay the demotion.
+    void announce(context, {
       kind: 'lease_lost',
       member: context.member,
       term,

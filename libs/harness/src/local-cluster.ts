@@ -68,6 +68,11 @@ export interface LocalClusterOptions {
   logToFiles: boolean;
   /** Tags of some members, by name (e.g. `{ pg3: { nofailover: true } }`). */
   tags?: Readonly<Record<string, Readonly<Record<string, string | number | boolean>>>>;
+  /**
+   * Ports on which some members' agent and election reach NATS instead of `ports.nats`, by member name:
+   * the partition tests put a relay there that they can cut.
+   */
+  memberNatsPorts?: Readonly<Record<string, number>>;
 }
 
 export interface LocalMember {
@@ -251,7 +256,10 @@ export function memberConfigDocument(
   return {
     scope: options.scope,
     name,
-    nats: { servers: [`nats://127.0.0.1:${options.ports.nats}`], kv_replicas: 1 },
+    nats: {
+      servers: [`nats://127.0.0.1:${options.memberNatsPorts?.[name] ?? options.ports.nats}`],
+      kv_replicas: 1,
+    },
     restapi: {
       listen: `127.0.0.1:${ports.restapi}`,
       authentication: options.restapiCredentials,

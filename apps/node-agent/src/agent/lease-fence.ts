@@ -89,7 +89,8 @@ export class LeaseFence {
     if (now >= deadline) {
       return this.breach(`no renewal of the lease received for ${Math.round(ttlMs - marginMs)} ms`);
     }
-    const next = failsafe && !this.round && now < roundDueAt ? roundDueAt : deadline;
+    // Also when failsafe mode is off: it may be turned on before the deadline.
+    const next = !this.round && now < roundDueAt ? roundDueAt : deadline;
     this.timer = setTimeout(() => this.check(this.cluster.leader), next - now);
   }
 

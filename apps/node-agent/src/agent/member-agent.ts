@@ -107,7 +107,9 @@ export class MemberAgent {
       cluster,
       machine,
       async (reason) => {
-        await events
+        const demotion = lock.run('self-fencing demotion', () => lifecycle.fence());
+        // Not awaited: NATS is often what failed, and the event must never delay the demotion.
+        void events
           .publish({
             kind: 'lease_lost',
             member: name,
@@ -115,7 +117,7 @@ export class MemberAgent {
             detail: { case: 'leaseLost', value: { reason } },
           })
           .catch(() => undefined);
-        await lock.run('self-fencing demotion', () => lifecycle.fence());
+        await demotion;
       },
       failsafe,
     );
