@@ -152,6 +152,30 @@ it('reloads, detects a pending restart, and restarts through NATS', async () => 
   );
 });
 
+it('schedules a restart, shows it in the member status, and cancels it (DELETE /restart)', async () => {
+  expect(await command(client, scope, 'pg2', 'cancel_restart')).toMatchObject({
+    ok: false,
+    errorCode: 'not_found',
+    message: 'no restarts are scheduled',
+  });
+  const schedule = new Date(Date.now() + 3_600_000).toISOString();
+  expect(await command(client, scope, 'pg2', 'restart', { schedule })).toMatchObject({ ok: true });
+  await waitForStatus(store, 'pg2', (s) => s.scheduledRestart !== undefined, 'a scheduled restart');
+  expect(await command(client, scope, 'pg2', 'cancel_restart')).toMatchObject({
+    ok: true,
+    message: 'scheduled restart deleted',
+  });
+  await waitForStatus(
+    store,
+    'pg2',
+    (s) => s.scheduledRestart === undefined,
+    'no scheduled restart',
+  );
+  expect(await command(client, scope, 'pg2', 'cancel_restart')).toMatchObject({
+    errorCode: 'not_found',
+  });
+});
+
 it('detects a killed postmaster as crashed within 2 s, and starts again', async () => {
   const pid = Number(
     (await sql<{ pid: number }>(replica.port, 'SELECT pg_backend_pid() AS pid'))[0].pid,

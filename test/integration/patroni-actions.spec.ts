@@ -382,11 +382,35 @@ describe('api-gateway Patroni actions (real nats-server)', () => {
       }
     });
 
-    it('DELETE /restart with nothing scheduled → 404', async () => {
-      expect(await fixture.call('pg2', 'DELETE', '/restart')).toMatchObject({
-        status: 404,
-        text: 'no restarts are scheduled',
+    it("DELETE /restart asks the agent: Patroni's 200 or 404, a clear 503 without it", async () => {
+      const { CommandReplySchema, encodeWire } = await import('../../libs/proto/src/index.ts');
+      expect(await fixture.call('pg3', 'DELETE', '/restart')).toMatchObject({
+        status: 503,
+        text: 'cancel_restart failed: no agent of member pg3 is answering',
       });
+      let scheduled = true;
+      const agent = fixture.writer.subscribe(`natroni.${fixture.scope}.agent.pg3.cancel_restart`, {
+        callback: (_error, message) => {
+          const reply = scheduled
+            ? { ok: true, message: 'scheduled restart deleted' }
+            : { ok: false, errorCode: 'not_found', message: 'no restarts are scheduled' };
+          scheduled = false;
+          message.respond(encodeWire(CommandReplySchema, create(CommandReplySchema, reply)));
+        },
+      });
+      await fixture.writer.flush();
+      try {
+        expect(await fixture.call('pg3', 'DELETE', '/restart')).toMatchObject({
+          status: 200,
+          text: 'scheduled restart deleted',
+        });
+        expect(await fixture.call('pg3', 'DELETE', '/restart')).toMatchObject({
+          status: 404,
+          text: 'no restarts are scheduled',
+        });
+      } finally {
+        agent.unsubscribe();
+      }
     });
   });
 

@@ -3,6 +3,7 @@ import { create } from '@bufbuild/protobuf';
 import { errors, type NatsConnection } from '@nats-io/nats-core';
 import {
   BootstrapRequestSchema,
+  CancelRestartRequestSchema,
   CloneRequestSchema,
   CommandReplySchema,
   DemoteRequestSchema,
@@ -30,6 +31,7 @@ export const AGENT_VERBS = {
   start: StartRequestSchema,
   stop: StopRequestSchema,
   restart: RestartRequestSchema,
+  cancel_restart: CancelRestartRequestSchema,
   reload: ReloadRequestSchema,
   promote: PromoteRequestSchema,
   demote: DemoteRequestSchema,

@@ -3,7 +3,10 @@ import { Controller, Delete, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBasicAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { decideRestart } from '../../../../libs/domain/src/index.ts';
-import { RestartRequestSchema } from '../../../../libs/proto/src/index.ts';
+import {
+  CancelRestartRequestSchema,
+  RestartRequestSchema,
+} from '../../../../libs/proto/src/index.ts';
 import { AgentCommands } from './agent-commands.ts';
 import { BasicAuthGuard } from './basic-auth.guard.ts';
 import { RestartRequestDto } from './dto/restart-request.dto.ts';
@@ -15,6 +18,7 @@ import { ServedMember } from './served-member.ts';
 
 /** Beyond Patroni's primary_start_timeout (300 s), the gateway stops waiting for the agent. */
 const DEFAULT_RESTART_WAIT_MS = 310_000;
+const CANCEL_WAIT_MS = 5_000;
 
 /** `POST|DELETE /restart` for the listener's member (§4.3, §4.4), carried out by its agent. */
 @ApiTags('member')
@@ -81,14 +85,14 @@ export class RestartController {
 
   @Delete()
   @ApiOperation({ summary: 'Cancel the scheduled restart of this member.' })
+  @ApiResponse({ status: 200, description: 'scheduled restart deleted' })
   @ApiResponse({ status: 404, description: 'no restarts are scheduled' })
-  cancel(@ServedMember() member: string, @Res() reply: FastifyReply): void {
-    const status = this.cluster.view.members.get(member)?.value;
-    if (!status?.scheduledRestart) {
-      sendPlain(reply, 404, 'no restarts are scheduled');
-      return;
-    }
-    // The agent's contract (commands.proto) has no verb to cancel a scheduled restart yet.
-    sendPlain(reply, 503, 'cancelling a scheduled restart is not supported by the agent yet');
+  @ApiResponse({ status: 503, description: 'the agent is unreachable' })
+  async cancel(@ServedMember() member: string, @Res() reply: FastifyReply): Promise<void> {
+    const message = create(CancelRestartRequestSchema, {});
+    const answer = await this.agent.send(member, 'cancel_restart', message, CANCEL_WAIT_MS);
+    if (answer.ok) sendPlain(reply, 200, answer.message || 'scheduled restart deleted');
+    else if (answer.errorCode === 'not_found') sendPlain(reply, 404, 'no restarts are scheduled');
+    else sendPlain(reply, 503, answer.message || 'could not delete the scheduled restart');
   }
 }

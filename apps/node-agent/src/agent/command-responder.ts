@@ -59,6 +59,7 @@ export class CommandResponder {
       start: (r) => commands.start(r),
       stop: (r) => commands.stop(r),
       restart: (r) => commands.restart(r),
+      cancel_restart: () => commands.cancelRestart(),
       reload: () => commands.reload(),
       promote: (r) => commands.promote(r),
       demote: (r) => commands.demote(r),

@@ -196,6 +196,13 @@ export class MemberCommands {
     return `synchronous_standby_names = '${request.value}'`;
   }
 
+  /** Patroni's `DELETE /restart`. */
+  cancelRestart(): Promise<string> {
+    if (!this.deps.restarts.cancel())
+      return Promise.reject(new CommandRefusal('not_found', 'no restarts are scheduled'));
+    return Promise.resolve('scheduled restart deleted');
+  }
+
   async terminateConnections(): Promise<string> {
     if (!this.deps.lifecycle.running) return 'PostgreSQL is not running: no connection to close';
     const closed = await terminateClientConnections(this.deps.pool);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file natroni/v1/commands.proto.
  */
 export const file_natroni_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("ChluYXRyb25pL3YxL2NvbW1hbmRzLnByb3RvEgpuYXRyb25pLnYxIg8KDVN0YXR1c1JlcXVlc3Qi2AEKDlJlc3RhcnRSZXF1ZXN0EhEKBHJvbGUYASABKAlIAIgBARIdChBwb3N0Z3Jlc192ZXJzaW9uGAIgASgJSAGIAQESHAoPcmVzdGFydF9wZW5kaW5nGAMgASgISAKIAQESFQoIc2NoZWR1bGUYBCABKAlIA4gBARIUCgd0aW1lb3V0GAUgASgBSASIAQFCBwoFX3JvbGVCEwoRX3Bvc3RncmVzX3ZlcnNpb25CEgoQX3Jlc3RhcnRfcGVuZGluZ0ILCglfc2NoZWR1bGVCCgoIX3RpbWVvdXQiDwoNUmVsb2FkUmVxdWVzdCI5ChNSZWluaXRpYWxpemVSZXF1ZXN0Eg0KBWZvcmNlGAEgASgIEhMKC2Zyb21fbGVhZGVyGAIgASgIIh4KDlByb21vdGVSZXF1ZXN0EgwKBHRlcm0YASABKA0iOwoNRGVtb3RlUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg4KBmxlYWRlchgCIAEoCRIMCgRtb2RlGAMgASgJIj8KDUZvbGxvd1JlcXVlc3QSDAoEdGVybRgBIAEoDRIOCgZsZWFkZXIYAiABKAkSEAoIY29ubl91cmwYAyABKAkiGwoLU3RvcFJlcXVlc3QSDAoEbW9kZRgBIAEoCSIcCgxTdGFydFJlcXVlc3QSDAoEdGVybRgBIAEoDSIgChBCb290c3RyYXBSZXF1ZXN0EgwKBHRlcm0YASABKA0iPgoMQ2xvbmVSZXF1ZXN0EhUKDXNvdXJjZV9tZW1iZXIYASABKAkSFwoPc291cmNlX2Nvbm5fdXJsGAIgASgJIjYKDVJld2luZFJlcXVlc3QSDAoEdGVybRgBIAEoDRIXCg9zb3VyY2VfY29ubl91cmwYAiABKAkiHQobVGVybWluYXRlQ29ubmVjdGlvbnNSZXF1ZXN0IkAKIVNldFN5bmNocm9ub3VzU3RhbmRieU5hbWVzUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg0KBXZhbHVlGAIgASgJImkKDENvbW1hbmRSZXBseRIKCgJvaxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEhIKCmVycm9yX2NvZGUYAyABKAkSKAoGc3RhdHVzGAQgASgLMhgubmF0cm9uaS52MS5NZW1iZXJTdGF0dXNiBnByb3RvMw", [file_natroni_v1_member]);
+  fileDesc("ChluYXRyb25pL3YxL2NvbW1hbmRzLnByb3RvEgpuYXRyb25pLnYxIg8KDVN0YXR1c1JlcXVlc3Qi2AEKDlJlc3RhcnRSZXF1ZXN0EhEKBHJvbGUYASABKAlIAIgBARIdChBwb3N0Z3Jlc192ZXJzaW9uGAIgASgJSAGIAQESHAoPcmVzdGFydF9wZW5kaW5nGAMgASgISAKIAQESFQoIc2NoZWR1bGUYBCABKAlIA4gBARIUCgd0aW1lb3V0GAUgASgBSASIAQFCBwoFX3JvbGVCEwoRX3Bvc3RncmVzX3ZlcnNpb25CEgoQX3Jlc3RhcnRfcGVuZGluZ0ILCglfc2NoZWR1bGVCCgoIX3RpbWVvdXQiFgoUQ2FuY2VsUmVzdGFydFJlcXVlc3QiDwoNUmVsb2FkUmVxdWVzdCI5ChNSZWluaXRpYWxpemVSZXF1ZXN0Eg0KBWZvcmNlGAEgASgIEhMKC2Zyb21fbGVhZGVyGAIgASgIIh4KDlByb21vdGVSZXF1ZXN0EgwKBHRlcm0YASABKA0iOwoNRGVtb3RlUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg4KBmxlYWRlchgCIAEoCRIMCgRtb2RlGAMgASgJIj8KDUZvbGxvd1JlcXVlc3QSDAoEdGVybRgBIAEoDRIOCgZsZWFkZXIYAiABKAkSEAoIY29ubl91cmwYAyABKAkiGwoLU3RvcFJlcXVlc3QSDAoEbW9kZRgBIAEoCSIcCgxTdGFydFJlcXVlc3QSDAoEdGVybRgBIAEoDSIgChBCb290c3RyYXBSZXF1ZXN0EgwKBHRlcm0YASABKA0iPgoMQ2xvbmVSZXF1ZXN0EhUKDXNvdXJjZV9tZW1iZXIYASABKAkSFwoPc291cmNlX2Nvbm5fdXJsGAIgASgJIjYKDVJld2luZFJlcXVlc3QSDAoEdGVybRgBIAEoDRIXCg9zb3VyY2VfY29ubl91cmwYAiABKAkiHQobVGVybWluYXRlQ29ubmVjdGlvbnNSZXF1ZXN0IkAKIVNldFN5bmNocm9ub3VzU3RhbmRieU5hbWVzUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg0KBXZhbHVlGAIgASgJImkKDENvbW1hbmRSZXBseRIKCgJvaxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEhIKCmVycm9yX2NvZGUYAyABKAkSKAoGc3RhdHVzGAQgASgLMhgubmF0cm9uaS52MS5NZW1iZXJTdGF0dXNiBnByb3RvMw", [file_natroni_v1_member]);
 
 /**
  * verb "status": report the member's current status without changing anything.
@@ -80,6 +80,22 @@ export const RestartRequestSchema: GenMessage<RestartRequest> = /*@__PURE__*/
   messageDesc(file_natroni_v1_commands, 1);
 
 /**
+ * verb "cancel_restart": drop the restart scheduled on this member (Patroni's `DELETE /restart`); refused
+ * with error_code "not_found" when none is scheduled.
+ *
+ * @generated from message natroni.v1.CancelRestartRequest
+ */
+export type CancelRestartRequest = Message<"natroni.v1.CancelRestartRequest"> & {
+};
+
+/**
+ * Describes the message natroni.v1.CancelRestartRequest.
+ * Use `create(CancelRestartRequestSchema)` to create a new message.
+ */
+export const CancelRestartRequestSchema: GenMessage<CancelRestartRequest> = /*@__PURE__*/
+  messageDesc(file_natroni_v1_commands, 2);
+
+/**
  * verb "reload": re-read the member's configuration file and reload PostgreSQL's configuration.
  *
  * @generated from message natroni.v1.ReloadRequest
@@ -92,7 +108,7 @@ export type ReloadRequest = Message<"natroni.v1.ReloadRequest"> & {
  * Use `create(ReloadRequestSchema)` to create a new message.
  */
 export const ReloadRequestSchema: GenMessage<ReloadRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 2);
+  messageDesc(file_natroni_v1_commands, 3);
 
 /**
  * verb "reinitialize": stop PostgreSQL, replace the data directory with a fresh base backup, then follow
@@ -121,7 +137,7 @@ export type ReinitializeRequest = Message<"natroni.v1.ReinitializeRequest"> & {
  * Use `create(ReinitializeRequestSchema)` to create a new message.
  */
 export const ReinitializeRequestSchema: GenMessage<ReinitializeRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 3);
+  messageDesc(file_natroni_v1_commands, 4);
 
 /**
  * verb "promote": promote this replica to primary; sent by the election after it acquired the lease.
@@ -142,7 +158,7 @@ export type PromoteRequest = Message<"natroni.v1.PromoteRequest"> & {
  * Use `create(PromoteRequestSchema)` to create a new message.
  */
 export const PromoteRequestSchema: GenMessage<PromoteRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 4);
+  messageDesc(file_natroni_v1_commands, 5);
 
 /**
  * verb "demote": stop being primary, then follow `leader` (or stay stopped, read-only, when it is empty).
@@ -177,7 +193,7 @@ export type DemoteRequest = Message<"natroni.v1.DemoteRequest"> & {
  * Use `create(DemoteRequestSchema)` to create a new message.
  */
 export const DemoteRequestSchema: GenMessage<DemoteRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 5);
+  messageDesc(file_natroni_v1_commands, 6);
 
 /**
  * verb "follow": run as a replica streaming from `leader`, restarting PostgreSQL if needed.
@@ -212,7 +228,7 @@ export type FollowRequest = Message<"natroni.v1.FollowRequest"> & {
  * Use `create(FollowRequestSchema)` to create a new message.
  */
 export const FollowRequestSchema: GenMessage<FollowRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 6);
+  messageDesc(file_natroni_v1_commands, 7);
 
 /**
  * verb "stop": stop PostgreSQL.
@@ -233,7 +249,7 @@ export type StopRequest = Message<"natroni.v1.StopRequest"> & {
  * Use `create(StopRequestSchema)` to create a new message.
  */
 export const StopRequestSchema: GenMessage<StopRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 7);
+  messageDesc(file_natroni_v1_commands, 8);
 
 /**
  * verb "start": start PostgreSQL in the role the member last had.
@@ -254,7 +270,7 @@ export type StartRequest = Message<"natroni.v1.StartRequest"> & {
  * Use `create(StartRequestSchema)` to create a new message.
  */
 export const StartRequestSchema: GenMessage<StartRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 8);
+  messageDesc(file_natroni_v1_commands, 9);
 
 /**
  * verb "bootstrap": create a new PostgreSQL cluster with the method of the member's configuration;
@@ -276,7 +292,7 @@ export type BootstrapRequest = Message<"natroni.v1.BootstrapRequest"> & {
  * Use `create(BootstrapRequestSchema)` to create a new message.
  */
 export const BootstrapRequestSchema: GenMessage<BootstrapRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 9);
+  messageDesc(file_natroni_v1_commands, 10);
 
 /**
  * verb "clone": create the data directory from a base backup of another member.
@@ -304,7 +320,7 @@ export type CloneRequest = Message<"natroni.v1.CloneRequest"> & {
  * Use `create(CloneRequestSchema)` to create a new message.
  */
 export const CloneRequestSchema: GenMessage<CloneRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 10);
+  messageDesc(file_natroni_v1_commands, 11);
 
 /**
  * verb "rewind": bring a former primary back in line with the new leader's timeline using pg_rewind.
@@ -332,7 +348,7 @@ export type RewindRequest = Message<"natroni.v1.RewindRequest"> & {
  * Use `create(RewindRequestSchema)` to create a new message.
  */
 export const RewindRequestSchema: GenMessage<RewindRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 11);
+  messageDesc(file_natroni_v1_commands, 12);
 
 /**
  * verb "terminate_connections": close every client connection of this member's PostgreSQL
@@ -349,7 +365,7 @@ export type TerminateConnectionsRequest = Message<"natroni.v1.TerminateConnectio
  * Use `create(TerminateConnectionsRequestSchema)` to create a new message.
  */
 export const TerminateConnectionsRequestSchema: GenMessage<TerminateConnectionsRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 12);
+  messageDesc(file_natroni_v1_commands, 13);
 
 /**
  * verb "set_synchronous_standby_names": the primary's election names the standbys its commits wait
@@ -378,7 +394,7 @@ export type SetSynchronousStandbyNamesRequest = Message<"natroni.v1.SetSynchrono
  * Use `create(SetSynchronousStandbyNamesRequestSchema)` to create a new message.
  */
 export const SetSynchronousStandbyNamesRequestSchema: GenMessage<SetSynchronousStandbyNamesRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 13);
+  messageDesc(file_natroni_v1_commands, 14);
 
 /**
  * The reply to every agent request.
@@ -404,7 +420,7 @@ export type CommandReply = Message<"natroni.v1.CommandReply"> & {
   /**
    * Empty when ok. Otherwise one of: "stale_term" (the request's term is older than one the agent has
    * seen), "bad_request" (undecodable or invalid request), "busy" (another action is in progress),
-   * "failed" (the action was attempted and failed).
+   * "not_found" (nothing to act on), "failed" (the action was attempted and failed).
    *
    * @generated from field: string error_code = 3;
    */
@@ -423,5 +439,5 @@ export type CommandReply = Message<"natroni.v1.CommandReply"> & {
  * Use `create(CommandReplySchema)` to create a new message.
  */
 export const CommandReplySchema: GenMessage<CommandReply> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 14);
+  messageDesc(file_natroni_v1_commands, 15);
 
