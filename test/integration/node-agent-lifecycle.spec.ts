@@ -108,6 +108,36 @@ it('refuses a stale term and answers bad payloads with a clear error', async () 
   expect(await command(client, scope, 'pg2', 'status')).toMatchObject({ ok: true });
 });
 
+it('drops physical slots unused for member_slots_ttl, on the primary and on a replica, but keeps permanent and ignored ones', async () => {
+  const slotsOn = async (port: number) =>
+    (await sql<{ slot_name: string }>(port, 'SELECT slot_name FROM pg_replication_slots'))
+      .map((row) => row.slot_name)
+      .sort();
+  for (const slot of ['departed', 'keep_me', 'ignored_tool'])
+    await sql(primary.port, `SELECT pg_create_physical_replication_slot('${slot}')`);
+  await sql(replica.port, "SELECT pg_create_physical_replication_slot('left_by_a_former_primary')");
+  await store.put(
+    ClusterKeys.config,
+    create(DynamicConfigSchema, {
+      ttl: TTL_MS / 1_000,
+      memberSlotsTtl: '0',
+      slots: { keep_me: { type: 'physical' } },
+      ignoreSlots: [{ name: 'ignored_tool' }],
+    }),
+  );
+  await waitUntil(
+    async () => {
+      const onPrimary = await slotsOn(primary.port);
+      const onReplica = await slotsOn(replica.port);
+      return !onPrimary.includes('departed') && onReplica.length === 0
+        ? { onPrimary, onReplica }
+        : undefined;
+    },
+    { timeoutMs: 20_000, what: 'the unused slots to be dropped' },
+  );
+  expect(await slotsOn(primary.port)).toEqual(['ignored_tool', 'keep_me', 'pg2']);
+});
+
 it('reloads, detects a pending restart, and restarts through NATS', async () => {
   await store.put(
     ClusterKeys.config,

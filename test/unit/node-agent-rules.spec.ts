@@ -13,7 +13,9 @@ import {
   raiseTerm,
   restartConditionsMet,
   restartRequestError,
+  planSlotUpkeep,
   slotNameForMember,
+  type ExistingSlot,
   timelineOfWalFile,
 } from '../../libs/domain/src/index.ts';
 
@@ -98,5 +100,64 @@ describe('member names in PostgreSQL', () => {
     expect(slotNameForMember('Pg-1.a')).toBe('pg_1_a');
     expect(callbackRole('promoted')).toBe('primary');
     expect(callbackRole('replica')).toBe('replica');
+  });
+});
+
+describe('replication slot upkeep (member_slots_ttl)', () => {
+  const physical = (name: string, active = false): ExistingSlot => ({
+    name,
+    type: 'physical',
+    active,
+    database: undefined,
+    plugin: undefined,
+  });
+  const facts = {
+    slots: [
+      physical('pg2'),
+      physical('pg3', true),
+      physical('gone'),
+      physical('archiver'),
+      physical('backup_tool'),
+      { name: 'cdc', type: 'logical', active: false, database: 'app', plugin: 'pgoutput' },
+    ],
+    primary: true,
+    self: 'pg1',
+    liveMembers: ['pg1', 'pg2', 'pg3'],
+    permanent: ['archiver'],
+    ignore: [{ name: 'backup_tool' }],
+    unwantedSince: new Map<string, number>(),
+    nowMs: 100_000,
+    memberSlotsTtlMs: 1_800_000,
+  };
+
+  test('on the primary, a departed member slot is dropped only after member_slots_ttl', () => {
+    const first = planSlotUpkeep(facts);
+    expect(first.drop).toEqual([]);
+    expect([...first.unwantedSince]).toEqual([['gone', 100_000]]);
+    const later = planSlotUpkeep({
+      ...facts,
+      unwantedSince: first.unwantedSince,
+      nowMs: 100_000 + 1_800_000,
+    });
+    expect(later.drop).toEqual(['gone']);
+  });
+
+  test('a member slot becomes unwanted when its member stops being live', () => {
+    const plan = planSlotUpkeep({ ...facts, liveMembers: ['pg1', 'pg3'], memberSlotsTtlMs: 0 });
+    expect(plan.drop).toEqual(['pg2', 'gone']);
+  });
+
+  test('on a replica every inactive physical slot but the permanent and ignored ones goes', () => {
+    const plan = planSlotUpkeep({ ...facts, primary: false, memberSlotsTtlMs: 0 });
+    expect(plan.drop).toEqual(['pg2', 'gone']);
+  });
+
+  test('a slot wanted again is forgotten', () => {
+    const plan = planSlotUpkeep({
+      ...facts,
+      slots: [physical('pg2')],
+      unwantedSince: new Map([['pg2', 1]]),
+    });
+    expect(plan).toEqual({ drop: [], unwantedSince: new Map() });
   });
 });

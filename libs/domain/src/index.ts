@@ -27,6 +27,12 @@ export {
   type RestartConditions,
   type RestartSubject,
 } from './restart-conditions.ts';
-export { slotNameForMember } from './replication-slot.ts';
+export {
+  planSlotUpkeep,
+  slotNameForMember,
+  type ExistingSlot,
+  type SlotUpkeepFacts,
+  type SlotUpkeepPlan,
+} from './replication-slot.ts';
 export * from './patroni/index.ts';
 export * from './maxscale/index.ts';

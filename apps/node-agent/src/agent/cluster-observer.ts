@@ -1,7 +1,11 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { clusterHaTimings } from '../../../../libs/domain/src/election/index.ts';
+import { parseSeconds } from '../../../../libs/domain/src/index.ts';
 import type { ParameterValue } from '../../../../libs/member-config/src/index.ts';
 import { ClusterWatch, type ClusterStore } from '../../../../libs/dcs/src/index.ts';
 import type { LeaseRecord } from '../../../../libs/proto/src/index.ts';
+
+const DEFAULT_MEMBER_SLOTS_TTL = '30min';
 
 /** The `leader` key as this agent last received it, timed on its own monotonic clock. */
 export interface LeaderSighting {
@@ -86,6 +90,33 @@ export class ClusterObserver {
   /** The `failsafe` key's members and their api_url, as last seen; undefined when the key is absent. */
   get failsafeTopology(): Readonly<Record<string, string>> | undefined {
     return this.watch.view.failsafe?.value.members;
+  }
+
+  /** Members whose status was published within ttl (wall clock, as the status carries it). */
+  liveMembers(): string[] {
+    const now = Date.now();
+    const ttlMs = this.ttlMs;
+    return [...this.watch.view.members].flatMap(([name, { value }]) =>
+      value.updatedAt && now - timestampMs(value.updatedAt) <= ttlMs ? [name] : [],
+    );
+  }
+
+  /** The names of the dynamic configuration's permanent `slots`. */
+  get permanentSlots(): string[] {
+    return Object.keys(this.watch.view.config?.value.slots ?? {});
+  }
+
+  /** The dynamic configuration's `ignore_slots` matchers. */
+  get ignoreSlots(): Readonly<Record<string, unknown>>[] {
+    return this.watch.view.config?.value.ignoreSlots ?? [];
+  }
+
+  /** `member_slots_ttl` (default 30min; Patroni's units: ms, s, min, h, d). */
+  get memberSlotsTtlMs(): number {
+    const seconds = parseSeconds(
+      this.watch.view.config?.value.memberSlotsTtl ?? DEFAULT_MEMBER_SLOTS_TTL,
+    );
+    return seconds !== undefined && seconds >= 0 ? seconds * 1_000 : 1_800_000;
   }
 
   get useSlots(): boolean {

@@ -19,6 +19,7 @@ import { MemberStatusPublisher } from './member-status-publisher.ts';
 import { OperationLock } from './operation-lock.ts';
 import { PostgresLifecycle } from './postgres-lifecycle.ts';
 import { PostgresStateMachine } from './postgres-state-machine.ts';
+import { ReplicationSlotUpkeep } from './replication-slot-upkeep.ts';
 import { RestartSchedule } from './restart-schedule.ts';
 import { TermTracker } from './term-tracker.ts';
 
@@ -40,6 +41,7 @@ export class MemberAgent {
     readonly status: MemberStatusPublisher,
     readonly fence: LeaseFence,
     readonly responder: CommandResponder,
+    private readonly slots: ReplicationSlotUpkeep,
     readonly terms: TermTracker,
     private readonly cluster: ClusterObserver,
     private readonly callbacks: CallbackQueue,
@@ -139,8 +141,10 @@ export class MemberAgent {
       commands,
       status,
     );
+    const slots = new ReplicationSlotUpkeep(name, cluster, machine, pool);
     status.start();
     responder.start();
+    slots.start();
     return new MemberAgent(
       config,
       machine,
@@ -148,6 +152,7 @@ export class MemberAgent {
       status,
       fence,
       responder,
+      slots,
       terms,
       cluster,
       callbacks,
@@ -158,6 +163,7 @@ export class MemberAgent {
 
   async stop(): Promise<void> {
     await this.responder.stop();
+    await this.slots.stop();
     this.fence.close();
     if (this.options.stopPostgresOnClose ?? true) {
       await this.lifecycle.close().catch((error: unknown) => {
