@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ClusterKeys, ClusterStore } from '../../libs/dcs/src/index.ts';
+import { ClusterKeys, ClusterStore, electionKey } from '../../libs/dcs/src/index.ts';
 import {
   freeClusterPorts,
   waitUntil,
@@ -34,7 +34,12 @@ beforeAll(async () => {
   cluster = await startE2eCluster(SCOPE, undefined, { ports, memberNatsPorts });
   const primary = await waitForHealthyCluster(cluster, 60_000);
   await createProbeTable(cluster, primary);
-  connection = await connect({ servers: cluster.nats.url });
+  // One test stops nats-server for several ttls: keep reconnecting for as long as that takes.
+  connection = await connect({
+    servers: cluster.nats.url,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  });
   store = await ClusterStore.open(connection, { namespace: 'natroni', scope: SCOPE });
   watch = new WritableWatch(cluster);
 }, 90_000);
@@ -108,6 +113,56 @@ test('failsafe mode on: a primary cut from NATS stays the only primary while eve
     { timeoutMs: TTL_MS * 2, intervalMs: 100, what: 'the primary to renew its lease again' },
   );
   expect(reclaimed.value).toMatchObject({ member: primary.name, term: before?.value.term });
+  expect(await waitForHealthyCluster(cluster, 60_000)).toBe(primary.name);
+}, 180_000);
+
+test('failsafe mode on: with NATS down for every member, the primary stays the only primary and keeps its lease when NATS returns', async () => {
+  await patchConfig({ failsafe_mode: true });
+  await waitUntil(
+    async () => {
+      const topology = await store.get(ClusterKeys.failsafe);
+      if (Object.keys(topology?.value.members ?? {}).length !== 3) return undefined;
+      for (const member of cluster.members) {
+        const endpoint = await store.get(electionKey(member.name));
+        if (!endpoint?.value.failsafeUrl) return undefined;
+      }
+      return true;
+    },
+    {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      what: 'the failsafe key and every election failsafe endpoint',
+    },
+  );
+  const primary = await currentPrimary();
+  const before = await store.get(ClusterKeys.leader);
+  const replica = cluster.members.find((member) => member !== primary)!;
+  const electionUrl = `http://127.0.0.1:${replica.ports.election}/failsafe`;
+  const unauthenticated = await fetch(electionUrl, { method: 'POST', body: '{"name":"x"}' });
+  expect(unauthenticated.status).toBe(401);
+  expect(await unauthenticated.text()).toBe('no auth header received');
+  const malformed = await fetch(electionUrl, {
+    method: 'POST',
+    headers: { authorization: AUTH, 'content-type': 'application/json' },
+    body: '{"name": 5}',
+  });
+  expect(malformed.status).toBe(400);
+
+  await cluster.nats.stop();
+  try {
+    expect(await notPrimaryDuring(primary, TTL_MS * 3)).toEqual([]);
+    expect(await primaries(cluster)).toEqual([primary.name]);
+  } finally {
+    await cluster.nats.restart();
+  }
+  const renewed = await waitUntil(
+    async () => {
+      const entry = await store.get(ClusterKeys.leader).catch(() => undefined);
+      return entry && entry.revision > before!.revision ? entry : undefined;
+    },
+    { timeoutMs: TTL_MS * 2, intervalMs: 200, what: 'the primary to renew its lease again' },
+  );
+  expect(renewed.value).toMatchObject({ member: primary.name, term: before?.value.term });
   expect(await waitForHealthyCluster(cluster, 60_000)).toBe(primary.name);
 }, 180_000);
 

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { MemberConfig } from '../../../libs/member-config/src/index.ts';
 import { ServiceCoreModule } from '../../../libs/service-core/src/index.ts';
 import type { ServiceSettings } from '../../../libs/service-settings/src/index.ts';
+import { FailsafeNoticeController } from './failsafe-notice.controller.ts';
 import { HaLoop } from './ha-loop.ts';
 
 /** Root module of the election service: the HA loop of one member. */
@@ -14,6 +15,7 @@ export class ElectionModule {
     return {
       module: ElectionModule,
       imports: [ServiceCoreModule.forRoot(settings, config)],
+      controllers: [FailsafeNoticeController],
       providers: [HaLoop],
     };
   }

@@ -1,14 +1,19 @@
 import { create } from '@bufbuild/protobuf';
 import type { Subscription } from '@nats-io/nats-core';
+import { AgentUnreachableError } from '../../../libs/agent-client/src/index.ts';
+import type { ClusterView } from '../../../libs/dcs/src/index.ts';
 import { FailsafeNotices } from '../../../libs/failsafe/src/index.ts';
 import {
   FailsafeReplySchema,
   type FailsafeNotice,
   type FailsafeReply,
+  type MemberStatus,
 } from '../../../libs/proto/src/index.ts';
-import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import { timingsOf, type ElectionContext } from './election-context.ts';
 import { walPositionOf } from './peer-probe.ts';
+
+/** Short: the notice's sender has a round budget of a few seconds for every member. */
+const AGENT_STATUS_TIMEOUT_MS = 300;
 
 interface Grant {
   readonly leader: string;
@@ -43,7 +48,8 @@ export class FailsafeGrants {
     return grant && now < grant.until ? grant.leader : undefined;
   }
 
-  private async decide(notice: FailsafeNotice): Promise<FailsafeReply> {
+  /** Accepts or refuses `notice`; the same decision over NATS and over the election's HTTP endpoint. */
+  async decide(notice: FailsafeNotice): Promise<FailsafeReply> {
     const { context } = this;
     const view = context.watch.view;
     if (view.config?.value.failsafeMode !== true)
@@ -53,14 +59,12 @@ export class FailsafeGrants {
         accepted: false,
         message: `a failsafe notice must name another member than ${context.member}`,
       });
-    const reply = await context.agents.request(
-      context.member,
-      'status',
-      {},
-      AGENT_TIMEOUT_MS.status,
-    );
-    const status = reply.status;
-    if (!status) return create(FailsafeReplySchema, { accepted: false, message: reply.message });
+    const status = await this.ownStatus(view);
+    if (!status)
+      return create(FailsafeReplySchema, {
+        accepted: false,
+        message: `the status of ${context.member} is unknown`,
+      });
     if (status.state === 'running' && status.role === 'primary')
       return create(FailsafeReplySchema, { accepted: false, message: 'Running as a leader' });
     const ttlMs = timingsOf(view, context.config).ttlMs;
@@ -70,5 +74,25 @@ export class FailsafeGrants {
       });
     this.grant = { leader: notice.name, until: performance.now() + ttlMs };
     return create(FailsafeReplySchema, { accepted: true, lsn: walPositionOf(status) });
+  }
+
+  /**
+   * From the agent, or, when NATS is down, as the agent last published it: without NATS no one can
+   * have promoted this member since, as promotions are asked of the agent over NATS.
+   */
+  private async ownStatus(view: ClusterView): Promise<MemberStatus | undefined> {
+    const { context } = this;
+    try {
+      const reply = await context.agents.request(
+        context.member,
+        'status',
+        {},
+        AGENT_STATUS_TIMEOUT_MS,
+      );
+      return reply.status;
+    } catch (error) {
+      if (!(error instanceof AgentUnreachableError)) throw error;
+      return view.members.get(context.member)?.value;
+    }
   }
 }

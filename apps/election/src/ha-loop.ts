@@ -1,3 +1,4 @@
+import { create } from '@bufbuild/protobuf';
 import {
   Inject,
   Injectable,
@@ -11,6 +12,7 @@ import {
   ClusterKeys,
   ClusterStore,
   ClusterWatch,
+  electionKey,
   LeaderLease,
   type ClusterView,
 } from '../../../libs/dcs/src/index.ts';
@@ -19,7 +21,13 @@ import { ensureEventStream, EventPublisher } from '../../../libs/events/src/inde
 import { FailsafeNotices } from '../../../libs/failsafe/src/index.ts';
 import { MEMBER_CONFIG, type MemberConfig } from '../../../libs/member-config/src/index.ts';
 import { InjectNatsConnection } from '../../../libs/nats/src/index.ts';
-import type { MemberStatus } from '../../../libs/proto/src/index.ts';
+import {
+  ElectionEndpointSchema,
+  FailsafeReplySchema,
+  type FailsafeNotice,
+  type FailsafeReply,
+  type MemberStatus,
+} from '../../../libs/proto/src/index.ts';
 import {
   SERVICE_SETTINGS,
   type ServiceSettings,
@@ -105,6 +113,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.configChanges = new ConfigChangeEvents(this.context);
     this.grants = new FailsafeGrants(this.context, new FailsafeNotices(this.nc, namespace, scope));
     this.grants.start();
+    await this.publishFailsafeEndpoint(store, member);
     lease.onLost((reason, lapsed) => void this.leaseLost(reason, lapsed));
     watch.subscribe((_view, key) => {
       if (WAKING_KEYS.has(key)) this.wake();
@@ -139,6 +148,31 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     }
     context.lease.stop();
     context.watch.stop();
+  }
+
+  /** A failsafe notice that reached this election over HTTP (see FailsafeNoticeController). */
+  acceptFailsafeNotice(notice: FailsafeNotice): Promise<FailsafeReply> {
+    if (!this.grants)
+      return Promise.resolve(
+        create(FailsafeReplySchema, { accepted: false, message: 'the election is starting' }),
+      );
+    return this.grants.decide(notice);
+  }
+
+  /**
+   * Where a primary reaches this election's POST /failsafe when NATS is down for everyone; none when the
+   * listener's address is a wildcard, which other members cannot connect to.
+   */
+  private async publishFailsafeEndpoint(store: ClusterStore, member: string): Promise<void> {
+    const { host, port } = this.settings.http;
+    const reachable = !['0.0.0.0', '::', ''].includes(host);
+    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    await store.put(
+      electionKey(member),
+      create(ElectionEndpointSchema, {
+        failsafeUrl: reachable ? `http://${authority}/failsafe` : '',
+      }),
+    );
   }
 
   /** Asks for a cycle as soon as the current one (if any) ends. */

@@ -2,6 +2,7 @@ import type { DescMessage } from '@bufbuild/protobuf';
 import {
   ClusterStatusSchema,
   DynamicConfigSchema,
+  ElectionEndpointSchema,
   FailoverRequestSchema,
   FailsafeTopologySchema,
   HistorySchema,
@@ -39,6 +40,16 @@ export const MEMBER_KEY_PREFIX = 'members.';
 
 export function memberKey(member: string): ClusterKey<typeof MemberStatusSchema> {
   return clusterKey(MEMBER_KEY_PREFIX + assertValidName('member name', member), MemberStatusSchema);
+}
+
+export const ELECTION_KEY_PREFIX = 'elections.';
+
+/** Where `member`'s election accepts failsafe notices over HTTP. */
+export function electionKey(member: string): ClusterKey<typeof ElectionEndpointSchema> {
+  return clusterKey(
+    ELECTION_KEY_PREFIX + assertValidName('member name', member),
+    ElectionEndpointSchema,
+  );
 }
 
 export const SERVER_KEY_PREFIX = 'servers.';

@@ -3,6 +3,7 @@ import type { KvEntry } from '@nats-io/kv';
 import type {
   ClusterStatus,
   DynamicConfig,
+  ElectionEndpoint,
   FailoverRequest,
   FailsafeTopology,
   History,
@@ -14,6 +15,8 @@ import type {
 } from '../../proto/src/index.ts';
 import {
   ClusterKeys,
+  ELECTION_KEY_PREFIX,
+  electionKey,
   MEMBER_KEY_PREFIX,
   memberKey,
   SERVER_KEY_PREFIX,
@@ -36,6 +39,8 @@ export interface ClusterView {
   readonly status?: Versioned<ClusterStatus>;
   readonly failsafe?: Versioned<FailsafeTopology>;
   readonly members: ReadonlyMap<string, Versioned<MemberStatus>>;
+  /** Each member election's failsafe endpoint, by member name. */
+  readonly elections: ReadonlyMap<string, Versioned<ElectionEndpoint>>;
   /** The `/v1/servers` records, by key token (the lower-case server name). */
   readonly servers: ReadonlyMap<string, Versioned<ServerRecord>>;
   /** Keys whose value does not decode; they stay out of the fields above until fixed. */
@@ -45,6 +50,7 @@ export interface ClusterView {
 export const EMPTY_CLUSTER_VIEW: ClusterView = {
   revision: 0,
   members: new Map(),
+  elections: new Map(),
   servers: new Map(),
   malformed: new Map(),
 };
@@ -109,6 +115,24 @@ export function applyEntry(view: ClusterView, entry: KvEntry): ClusterView {
       else members.set(name, decoded);
     }
     return { ...view, revision, members, malformed };
+  }
+
+  if (entry.key.startsWith(ELECTION_KEY_PREFIX)) {
+    const name = entry.key.slice(ELECTION_KEY_PREFIX.length);
+    const elections = new Map(view.elections);
+    elections.delete(name);
+    if (!removed) {
+      let decoded: Versioned<ElectionEndpoint> | MalformedValueError;
+      try {
+        decoded = decodeOrMalformed(electionKey(name), entry);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        decoded = new MalformedValueError(entry.key, entry.revision, reason);
+      }
+      if (decoded instanceof MalformedValueError) malformed.set(entry.key, decoded);
+      else elections.set(name, decoded);
+    }
+    return { ...view, revision, elections, malformed };
   }
 
   if (entry.key.startsWith(SERVER_KEY_PREFIX)) {

@@ -1,6 +1,8 @@
 export {
   ClusterKeys,
   clusterBucketName,
+  electionKey,
+  ELECTION_KEY_PREFIX,
   memberKey,
   MEMBER_KEY_PREFIX,
   SERVER_KEY_PREFIX,

@@ -101,6 +101,12 @@ export class ClusterObserver {
     );
   }
 
+  /** Where `member`'s election accepts failsafe notices over HTTP, if it published an address. */
+  electionFailsafeUrl(member: string): string | undefined {
+    const url = this.watch.view.elections.get(member)?.value.failsafeUrl;
+    return url ? url : undefined;
+  }
+
   /** The names of the dynamic configuration's permanent `slots`. */
   get permanentSlots(): string[] {
     return Object.keys(this.watch.view.config?.value.slots ?? {});

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { failsafeEndpointUrl } from '../../../../libs/domain/src/election/index.ts';
 import { slotNameForMember } from '../../../../libs/domain/src/index.ts';
-import { FailsafeNotices } from '../../../../libs/failsafe/src/index.ts';
+import { basicAuthToken } from '../../../../libs/basic-auth/src/index.ts';
+import type { FailsafeNotices } from '../../../../libs/failsafe/src/index.ts';
 import type { MemberConfig } from '../../../../libs/member-config/src/index.ts';
 import type { ClusterObserver } from './cluster-observer.ts';
 
@@ -12,6 +13,13 @@ const HTTP_TIMEOUT_MS = 1_000;
 const HTTP_ATTEMPTS = 2;
 /** The longest a round can take: the NATS try, then every HTTP attempt, plus scheduling slack. */
 export const FAILSAFE_ROUND_BUDGET_MS = NATS_TIMEOUT_MS + HTTP_TIMEOUT_MS * HTTP_ATTEMPTS + 500;
+
+interface Notice {
+  readonly name: string;
+  readonly connUrl: string;
+  readonly apiUrl: string;
+  readonly slots: Record<string, number>;
+}
 
 export interface FailsafeRoundDeps {
   readonly config: MemberConfig;
@@ -25,7 +33,8 @@ export interface FailsafeRoundDeps {
 /**
  * The primary's failsafe check (reference/patroni-api.md §5.9): every other member of the `failsafe`
  * key must accept this member as leader, each asked through its election over NATS, or, when that fails,
- * through `POST /failsafe` on its api_url (the gateway forwards it to the election).
+ * over HTTP: on the election's own `POST /failsafe` and on its api_url's (the gateway forwards that one
+ * to the election over its own NATS connection).
  */
 export class FailsafeRound {
   private readonly logger = new Logger('FailsafeRound');
@@ -46,7 +55,7 @@ export class FailsafeRound {
     if (topology?.[config.name] === undefined)
       return `the failsafe key does not name ${config.name}`;
     const position = await this.deps.walPosition().catch(() => undefined);
-    const notice = {
+    const notice: Notice = {
       name: config.name,
       connUrl: this.deps.connUrl,
       apiUrl: `http://${config.restapi.connect_address}/patroni`,
@@ -64,26 +73,24 @@ export class FailsafeRound {
     return undefined;
   }
 
-  private async ask(
-    member: string,
-    apiUrl: string,
-    notice: { name: string; connUrl: string; apiUrl: string; slots: Record<string, number> },
-  ): Promise<string | undefined> {
+  private async ask(member: string, apiUrl: string, notice: Notice): Promise<string | undefined> {
     try {
       const reply = await this.deps.notices.send(member, notice, NATS_TIMEOUT_MS);
       return reply.accepted ? undefined : `${member} refused: ${reply.message}`;
     } catch {
-      return this.askOverHttp(member, apiUrl, notice);
+      // Without NATS: the election's own endpoint (NATS down everywhere) and the gateway's (only this
+      // node cut off) at once; either acceptance will do.
+      const endpoints = [
+        this.deps.cluster.electionFailsafeUrl(member),
+        failsafeEndpointUrl(apiUrl),
+      ].filter((url): url is string => url !== undefined);
+      if (endpoints.length === 0) return `${member} has no failsafe endpoint`;
+      const answers = await Promise.all(endpoints.map((url) => this.post(member, url, notice)));
+      return answers.includes(undefined) ? undefined : answers.join('; ');
     }
   }
 
-  private async askOverHttp(
-    member: string,
-    apiUrl: string,
-    notice: { name: string; connUrl: string; apiUrl: string; slots: Record<string, number> },
-  ): Promise<string | undefined> {
-    const url = failsafeEndpointUrl(apiUrl);
-    if (!url) return `${member} has no usable api_url (${apiUrl})`;
+  private async post(member: string, url: string, notice: Notice): Promise<string | undefined> {
     const body = JSON.stringify({
       name: notice.name,
       conn_url: notice.connUrl,
@@ -92,12 +99,7 @@ export class FailsafeRound {
     });
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const credentials = this.deps.config.restapi.authentication;
-    if (credentials) {
-      const token = Buffer.from(`${credentials.username}:${credentials.password}`).toString(
-        'base64',
-      );
-      headers.authorization = `Basic ${token}`;
-    }
+    if (credentials) headers.authorization = `Basic ${basicAuthToken(credentials)}`;
     let failure = '';
     for (let attempt = 1; attempt <= HTTP_ATTEMPTS; attempt += 1) {
       try {

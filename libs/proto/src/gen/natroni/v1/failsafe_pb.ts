@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file natroni/v1/failsafe.proto.
  */
 export const file_natroni_v1_failsafe: GenFile = /*@__PURE__*/
-  fileDesc("ChluYXRyb25pL3YxL2ZhaWxzYWZlLnByb3RvEgpuYXRyb25pLnYxIn4KEEZhaWxzYWZlVG9wb2xvZ3kSOgoHbWVtYmVycxgBIAMoCzIpLm5hdHJvbmkudjEuRmFpbHNhZmVUb3BvbG9neS5NZW1iZXJzRW50cnkaLgoMTWVtYmVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEipQEKDkZhaWxzYWZlTm90aWNlEgwKBG5hbWUYASABKAkSEAoIY29ubl91cmwYAiABKAkSDwoHYXBpX3VybBgDIAEoCRI0CgVzbG90cxgEIAMoCzIlLm5hdHJvbmkudjEuRmFpbHNhZmVOb3RpY2UuU2xvdHNFbnRyeRosCgpTbG90c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAToCOAEiPwoNRmFpbHNhZmVSZXBseRIQCghhY2NlcHRlZBgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEgsKA2xzbhgDIAEoAWIGcHJvdG8z");
+  fileDesc("ChluYXRyb25pL3YxL2ZhaWxzYWZlLnByb3RvEgpuYXRyb25pLnYxIn4KEEZhaWxzYWZlVG9wb2xvZ3kSOgoHbWVtYmVycxgBIAMoCzIpLm5hdHJvbmkudjEuRmFpbHNhZmVUb3BvbG9neS5NZW1iZXJzRW50cnkaLgoMTWVtYmVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiKAoQRWxlY3Rpb25FbmRwb2ludBIUCgxmYWlsc2FmZV91cmwYASABKAkipQEKDkZhaWxzYWZlTm90aWNlEgwKBG5hbWUYASABKAkSEAoIY29ubl91cmwYAiABKAkSDwoHYXBpX3VybBgDIAEoCRI0CgVzbG90cxgEIAMoCzIlLm5hdHJvbmkudjEuRmFpbHNhZmVOb3RpY2UuU2xvdHNFbnRyeRosCgpTbG90c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAToCOAEiPwoNRmFpbHNhZmVSZXBseRIQCghhY2NlcHRlZBgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEgsKA2xzbhgDIAEoAWIGcHJvdG8z");
 
 /**
  * The value of the `failsafe` key: every member that may take part in a failover while failsafe mode is
@@ -31,6 +31,29 @@ export type FailsafeTopology = Message<"natroni.v1.FailsafeTopology"> & {
  */
 export const FailsafeTopologySchema: GenMessage<FailsafeTopology> = /*@__PURE__*/
   messageDesc(file_natroni_v1_failsafe, 0);
+
+/**
+ * The value of `elections.<member>`, written by each member's election: where it accepts failsafe notices
+ * over HTTP, so that a primary can reach it when NATS is down for every member.
+ *
+ * @generated from message natroni.v1.ElectionEndpoint
+ */
+export type ElectionEndpoint = Message<"natroni.v1.ElectionEndpoint"> & {
+  /**
+   * `http://<host>:<port>/failsafe` on the election's own HTTP listener; empty when it has no address
+   * other members can reach (it listens on a wildcard address).
+   *
+   * @generated from field: string failsafe_url = 1;
+   */
+  failsafeUrl: string;
+};
+
+/**
+ * Describes the message natroni.v1.ElectionEndpoint.
+ * Use `create(ElectionEndpointSchema)` to create a new message.
+ */
+export const ElectionEndpointSchema: GenMessage<ElectionEndpoint> = /*@__PURE__*/
+  messageDesc(file_natroni_v1_failsafe, 1);
 
 /**
  * "I still run as primary": the body of Patroni's `POST /failsafe`.
@@ -68,7 +91,7 @@ export type FailsafeNotice = Message<"natroni.v1.FailsafeNotice"> & {
  * Use `create(FailsafeNoticeSchema)` to create a new message.
  */
 export const FailsafeNoticeSchema: GenMessage<FailsafeNotice> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_failsafe, 1);
+  messageDesc(file_natroni_v1_failsafe, 2);
 
 /**
  * @generated from message natroni.v1.FailsafeReply
@@ -101,5 +124,5 @@ export type FailsafeReply = Message<"natroni.v1.FailsafeReply"> & {
  * Use `create(FailsafeReplySchema)` to create a new message.
  */
 export const FailsafeReplySchema: GenMessage<FailsafeReply> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_failsafe, 2);
+  messageDesc(file_natroni_v1_failsafe, 3);
 

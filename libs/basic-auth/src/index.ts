@@ -1,0 +1,1 @@
+export { BASIC_AUTH_CHALLENGE, BasicAuthCheck, basicAuthToken } from './basic-auth.ts';
