@@ -1,9 +1,10 @@
 import { create } from '@bufbuild/protobuf';
 import type { Subscription } from '@nats-io/nats-core';
 import { AgentUnreachableError } from '../../../libs/agent-client/src/index.ts';
-import type { ClusterView } from '../../../libs/dcs/src/index.ts';
+import { electionKey, type ClusterView } from '../../../libs/dcs/src/index.ts';
 import { FailsafeNotices } from '../../../libs/failsafe/src/index.ts';
 import {
+  ElectionEndpointSchema,
   FailsafeReplySchema,
   type FailsafeNotice,
   type FailsafeReply,
@@ -34,8 +35,24 @@ export class FailsafeGrants {
     private readonly notices: FailsafeNotices,
   ) {}
 
-  start(): void {
-    this.subscription = this.notices.answer(this.context.member, (notice) => this.decide(notice));
+  /**
+   * Answers notices over NATS, and publishes where this election's own POST /failsafe listens (`http`)
+   * for when NATS is down for everyone; no address when it listens on a wildcard, which other members
+   * cannot connect to.
+   */
+  async start(http: { readonly host: string; readonly port: number }): Promise<void> {
+    const { context } = this;
+    this.subscription = this.notices.answer(context.member, (notice) => this.decide(notice));
+    const reachable = !['0.0.0.0', '::', ''].includes(http.host);
+    const authority = http.host.includes(':')
+      ? `[${http.host}]:${http.port}`
+      : `${http.host}:${http.port}`;
+    await context.store.put(
+      electionKey(context.member),
+      create(ElectionEndpointSchema, {
+        failsafeUrl: reachable ? `http://${authority}/failsafe` : '',
+      }),
+    );
   }
 
   stop(): void {

@@ -12,7 +12,6 @@ import {
   ClusterKeys,
   ClusterStore,
   ClusterWatch,
-  electionKey,
   LeaderLease,
   type ClusterView,
 } from '../../../libs/dcs/src/index.ts';
@@ -22,7 +21,6 @@ import { FailsafeNotices } from '../../../libs/failsafe/src/index.ts';
 import { MEMBER_CONFIG, type MemberConfig } from '../../../libs/member-config/src/index.ts';
 import { InjectNatsConnection } from '../../../libs/nats/src/index.ts';
 import {
-  ElectionEndpointSchema,
   FailsafeReplySchema,
   type FailsafeNotice,
   type FailsafeReply,
@@ -112,8 +110,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.membership = new MembershipEvents(this.context);
     this.configChanges = new ConfigChangeEvents(this.context);
     this.grants = new FailsafeGrants(this.context, new FailsafeNotices(this.nc, namespace, scope));
-    this.grants.start();
-    await this.publishFailsafeEndpoint(store, member);
+    await this.grants.start(this.settings.http);
     lease.onLost((reason, lapsed) => void this.leaseLost(reason, lapsed));
     watch.subscribe((_view, key) => {
       if (WAKING_KEYS.has(key)) this.wake();
@@ -157,22 +154,6 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         create(FailsafeReplySchema, { accepted: false, message: 'the election is starting' }),
       );
     return this.grants.decide(notice);
-  }
-
-  /**
-   * Where a primary reaches this election's POST /failsafe when NATS is down for everyone; none when the
-   * listener's address is a wildcard, which other members cannot connect to.
-   */
-  private async publishFailsafeEndpoint(store: ClusterStore, member: string): Promise<void> {
-    const { host, port } = this.settings.http;
-    const reachable = !['0.0.0.0', '::', ''].includes(host);
-    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    await store.put(
-      electionKey(member),
-      create(ElectionEndpointSchema, {
-        failsafeUrl: reachable ? `http://${authority}/failsafe` : '',
-      }),
-    );
   }
 
   /** Asks for a cycle as soon as the current one (if any) ends. */
