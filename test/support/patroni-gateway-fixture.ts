@@ -134,6 +134,7 @@ export class PatroniGatewayFixture {
       auth: AUTH,
       bodyLimitBytes: 64 * 1024,
       switchoverTimeoutMs: 5_000,
+      workers: 1,
       ...options,
     };
     const app = await NestFactory.create<NestFastifyApplication>(
