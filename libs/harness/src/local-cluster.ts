@@ -68,6 +68,8 @@ export interface LocalClusterOptions {
   logToFiles: boolean;
   /** Tags of some members, by name (e.g. `{ pg3: { nofailover: true } }`). */
   tags?: Readonly<Record<string, Readonly<Record<string, string | number | boolean>>>>;
+  /** The gateway's NATRONI_GATEWAY_WORKERS; its own default (one per core, at most 4) when absent. */
+  gatewayWorkers?: number;
 }
 
 export interface LocalMember {
@@ -130,11 +132,15 @@ export class LocalCluster {
         started.push(member.agent, member.election);
         members.push(member);
       }
+      const workers = options.gatewayWorkers;
       const gateway = launchService(
         options,
         'api-gateway',
         options.ports.gateway,
-        gatewayEnvironment(options, nats.url, members),
+        {
+          ...gatewayEnvironment(options, nats.url, members),
+          ...(workers === undefined ? {} : { NATRONI_GATEWAY_WORKERS: String(workers) }),
+        },
         'gateway',
       );
       const metrics = launchService(
