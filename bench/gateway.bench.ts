@@ -1,18 +1,21 @@
 /**
  * Health-check throughput of the api-gateway against a real nats-server, run the way the Patroni
  * figures were measured (wrk -t2 -c32 -d10s when wrk is installed, autocannon in this process
- * otherwise): the gateway is a separate process started from dist.
+ * otherwise): the gateway is a separate process started from dist, with its default worker count
+ * unless NATRONI_GATEWAY_WORKERS says otherwise.
  *
  *   npm run bench:gateway            (DURATION_S=10 CONNECTIONS=32 by default)
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { create } from '@bufbuild/protobuf';
 import { connect } from '@nats-io/transport-node';
 import autocannon from 'autocannon';
 import { ClusterKeys, ClusterStore, memberKey } from '../libs/dcs/src/index.ts';
-import { freePort, NatsServerProcess, waitUntil } from '../libs/harness/src/index.ts';
+import { freePort, NatsServerProcess, waitForExit, waitUntil } from '../libs/harness/src/index.ts';
 import {
   DynamicConfigSchema,
   LeaseRecordSchema,
@@ -93,17 +96,30 @@ async function main(): Promise<void> {
       );
     }, 1_000);
 
-    gateway = spawn(process.execPath, [resolve(__dirname, '../apps/api-gateway/src/main.js')], {
+    const child = spawn(process.execPath, [resolve(__dirname, '../apps/api-gateway/src/main.js')], {
       env: {
         ...process.env,
         NATRONI_SCOPE: SCOPE,
         NATRONI_NATS_SERVERS: nats.url,
         NATRONI_HTTP_PORT: String(httpPort),
         NATRONI_GATEWAY_MEMBERS: `pg1=127.0.0.1:${pg1Port},pg2=127.0.0.1:${pg2Port}`,
-        LOG_LEVEL: 'warn',
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
+    gateway = child;
+    // Every worker listens once the gateway logs "ready": wrk's connections then reach them all.
+    let workers: number | undefined;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (workers !== undefined || !line.includes('"msg":"api-gateway ready"')) return;
+      workers = (JSON.parse(line) as { workers?: number }).workers ?? 1;
+    });
+    const readyWorkers = await waitUntil(
+      () => {
+        if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode})`);
+        return workers;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'the gateway to log "api-gateway ready"' },
+    );
     await waitUntil(
       async () => {
         const response = await fetch(`http://127.0.0.1:${pg1Port}/primary`).catch(() => undefined);
@@ -118,11 +134,16 @@ async function main(): Promise<void> {
       ['/patroni', pg1Port],
     ];
     const wrk = existsSync(WRK) ? WRK : undefined;
+    const shape =
+      readyWorkers === 1
+        ? 'one Node process'
+        : `${readyWorkers} worker processes and their primary`;
     console.log(
       wrk
-        ? `wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, Patroni's run shape (gateway: one Node process, 2-core machine)`
+        ? `wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, Patroni's run shape`
         : `autocannon -c ${CONNECTIONS} -d ${DURATION_S} (install wrk for Patroni's run shape)`,
     );
+    console.log(`gateway: ${shape} (NATRONI_GATEWAY_WORKERS), ${availableParallelism()} cores`);
     for (const [path, port] of targets) {
       const url = `http://127.0.0.1:${port}${path}`;
       const figures = wrk ? await runWrk(wrk, url) : await runAutocannon(url);
@@ -130,7 +151,11 @@ async function main(): Promise<void> {
     }
   } finally {
     clearInterval(republish);
-    gateway?.kill('SIGTERM');
+    if (gateway) {
+      const exited = waitForExit(gateway, 15_000);
+      gateway.kill('SIGTERM');
+      await exited;
+    }
     await writer.close();
     await nats.dispose();
   }
