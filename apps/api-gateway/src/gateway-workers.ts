@@ -37,8 +37,8 @@ export function reportWorkerReady(): void {
 /**
  * The gateway as `workers` processes sharing its listeners through node:cluster; this process, the
  * primary, runs no application. It logs `api-gateway ready` once every worker has reported ready,
- * forwards SIGTERM and SIGINT and exits once all workers have (0 when each stopped as asked, 1 when one
- * had to be killed), and replaces a worker that dies, after a delay that doubles while replacements keep
+ * forwards SIGTERM and SIGINT and exits once all workers have (0 when every serving worker stopped cleanly,
+ * 1 when one did not or had to be killed), and replaces a worker that dies, after a delay that doubles while replacements keep
  * dying young. A worker that dies before any worker was ready fails the start with exit code 1, as a
  * single process would; once one serves, the listeners answer and a worker failing to boot is replaced.
  */
@@ -104,12 +104,14 @@ class GatewayWorkers {
     code: number | null,
     signal: NodeJS.Signals | null,
   ): void {
+    const wasServing = slot.ready;
     slot.worker = undefined;
     slot.ready = false;
     const exited = { worker: worker.id, workerPid: worker.process.pid, code, signal };
     if (this.stopSignal !== undefined) {
-      // A worker still booting has no signal handler yet: the forwarded signal ends it by default.
-      if (code !== 0 && signal !== this.stopSignal) {
+      // A worker still booting ends by the signal (no handler yet) or with its boot cut short by its own
+      // shutdown (exit code 1): it stopped as asked. A serving worker must stop cleanly.
+      if (wasServing && code !== 0) {
         this.options.log.warn(exited, 'worker did not stop cleanly');
         this.exitCode = 1;
       }
