@@ -42,39 +42,80 @@ const CHECKS: readonly Check[] = [
 ];
 const FRESH_CONNECTIONS = 40;
 
-describe('api-gateway with two worker processes (built, real nats-server)', () => {
-  let fixture: PatroniGatewayFixture;
-  let gateway: ServiceProcess | undefined;
-  let logDir: string | undefined;
-  let logFile: string;
-  let primaryPid: number;
-  let workers: number[] = [];
-  const everyWorkerSeen = new Set<number>();
-  const open: KeptAliveConnection[] = [];
+/** The built gateway serving a fixture's members with two workers, its log in a file. */
+class WorkerGateway {
+  private readonly seen = new Set<number>();
 
-  const log = (): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  private constructor(
+    readonly service: ServiceProcess,
+    readonly primaryPid: number,
+    private readonly logFile: string,
+  ) {}
 
-  /** The gateway's log without the route lines every worker prints at boot, for failure messages. */
-  const logTail = (): string =>
-    log()
-      .split('\n')
-      .filter((line) => !/"context":"(RouterExplorer|RoutesResolver|InstanceLoader)"/.test(line))
-      .join('\n')
-      .slice(-4000);
+  static async start(fixture: PatroniGatewayFixture, logFile: string): Promise<WorkerGateway> {
+    const service = ServiceProcess.start({
+      app: 'api-gateway',
+      repoDir: REPO,
+      httpPort: await freeListenPort(),
+      env: { ...fixture.gatewayEnvironment(), NATRONI_GATEWAY_WORKERS: String(WORKERS) },
+      logFile,
+    });
+    if (service.pid === undefined) throw new Error('the gateway did not start');
+    return new WorkerGateway(service, service.pid, logFile);
+  }
 
-  async function untilLogged(fragment: string, timeoutMs: number): Promise<void> {
+  log(): string {
+    return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+  }
+
+  /** Waits until the log holds `fragment`; fails at once, with the log's end, if the gateway exits. */
+  async untilLogged(fragment: string, timeoutMs: number): Promise<void> {
     try {
-      await waitUntil(() => (log().includes(fragment) ? true : undefined), {
-        timeoutMs,
-        intervalMs: 100,
-        what: `the gateway to log ${fragment}`,
-      });
+      await waitUntil(
+        () => {
+          if (this.log().includes(fragment)) return true;
+          if (this.service.exited) throw new Error('the gateway exited');
+          return undefined;
+        },
+        { timeoutMs, intervalMs: 20, what: `the gateway to log ${fragment}` },
+      );
     } catch (error) {
-      throw new Error(`${(error as Error).message}; its log ends with:\n${logTail()}`, {
-        cause: error,
-      });
+      const tail = this.log()
+        .split('\n')
+        .filter((line) => !/"context":"(RouterExplorer|RoutesResolver|InstanceLoader)"/.test(line))
+        .join('\n')
+        .slice(-4000);
+      throw new Error(`${(error as Error).message}; its log ends with:\n${tail}`, { cause: error });
     }
   }
+
+  /** The primary's running workers, by pid. */
+  workers(): number[] {
+    const found = childProcesses(this.primaryPid);
+    for (const pid of found) this.seen.add(pid);
+    return found;
+  }
+
+  /** Every worker this gateway was seen to run that is still running. */
+  runningWorkers(): number[] {
+    return [...this.seen].filter(isRunning);
+  }
+
+  kill(): void {
+    this.service.kill();
+    // A worker outlives a killed primary only until it notices the closed IPC channel; be sure.
+    for (const pid of this.runningWorkers()) {
+      if (commandLine(pid).includes(`${REPO}/dist/apps/api-gateway/`)) process.kill(pid, 'SIGKILL');
+    }
+  }
+}
+
+describe('api-gateway with two worker processes (built, real nats-server)', () => {
+  let fixture: PatroniGatewayFixture;
+  let gateway: WorkerGateway | undefined;
+  let logDir: string | undefined;
+  let workers: number[] = [];
+  const open: KeptAliveConnection[] = [];
 
   function parsedDocument(answer: Answer): { role?: string; patroni?: { name?: string } } {
     return JSON.parse(answer.body) as { role?: string; patroni?: { name?: string } };
@@ -151,35 +192,20 @@ describe('api-gateway with two worker processes (built, real nats-server)', () =
   beforeAll(async () => {
     fixture = await PatroniGatewayFixture.withoutGateway();
     logDir = await mkdtemp(join(tmpdir(), 'natroni-test-gateway-workers-'));
-    logFile = join(logDir, 'gateway.log');
-    gateway = ServiceProcess.start({
-      app: 'api-gateway',
-      repoDir: REPO,
-      httpPort: await freeListenPort(),
-      env: { ...fixture.gatewayEnvironment(), NATRONI_GATEWAY_WORKERS: String(WORKERS) },
-      logFile,
-    });
-    if (gateway.pid === undefined) throw new Error('the gateway did not start');
-    primaryPid = gateway.pid;
-    await untilLogged('"msg":"api-gateway ready"', 45_000);
+    gateway = await WorkerGateway.start(fixture, join(logDir, 'gateway.log'));
+    await gateway.untilLogged('"msg":"api-gateway ready"', 45_000);
     await fixture.standardCluster();
   });
 
   afterAll(async () => {
     for (const connection of open) connection.close();
     gateway?.kill();
-    // A worker outlives a killed primary only until it notices the closed IPC channel; be sure.
-    for (const pid of everyWorkerSeen) {
-      if (isRunning(pid) && commandLine(pid).includes(`${REPO}/dist/apps/api-gateway/`))
-        process.kill(pid, 'SIGKILL');
-    }
     await fixture?.dispose();
     if (logDir) await rm(logDir, { recursive: true, force: true });
   });
 
   it('runs two worker processes under the primary', () => {
-    workers = childProcesses(primaryPid);
-    for (const pid of workers) everyWorkerSeen.add(pid);
+    workers = (gateway as WorkerGateway).workers();
     expect(workers).toHaveLength(WORKERS);
   });
 
@@ -205,12 +231,12 @@ describe('api-gateway with two worker processes (built, real nats-server)', () =
   });
 
   it('replaces a worker that dies, and the new one answers too', async () => {
+    const started = gateway as WorkerGateway;
     const [victim, survivor] = workers as [number, number];
     process.kill(victim, 'SIGKILL');
-    await untilLogged(`"workerPid":${victim},"code":null,"signal":"SIGKILL"`, 10_000);
-    await untilLogged('"msg":"worker replaced"', 45_000);
-    workers = childProcesses(primaryPid);
-    for (const pid of workers) everyWorkerSeen.add(pid);
+    await started.untilLogged(`"workerPid":${victim},"code":null,"signal":"SIGKILL"`, 10_000);
+    await started.untilLogged('"msg":"worker replaced"', 45_000);
+    workers = started.workers();
     expect(workers).toHaveLength(WORKERS);
     expect(workers).toContain(survivor);
     expect(workers).not.toContain(victim);
@@ -218,13 +244,42 @@ describe('api-gateway with two worker processes (built, real nats-server)', () =
   });
 
   it('SIGTERM stops the primary and every worker, with exit code 0', async () => {
-    const started = gateway as ServiceProcess;
-    const processes = [primaryPid, ...childProcesses(primaryPid)];
+    const started = gateway as WorkerGateway;
+    const processes = [started.primaryPid, ...started.workers()];
     expect(processes).toHaveLength(1 + WORKERS);
-    expect(await started.stop('SIGTERM', 15_000)).toBe(0);
+    expect(await started.service.stop('SIGTERM', 15_000)).toBe(0);
     expect(processes.filter(isRunning)).toEqual([]);
-    expect([...everyWorkerSeen].filter(isRunning)).toEqual([]);
-    expect(log()).toContain('"exitCode":0,"msg":"api-gateway stopped"');
+    expect(started.runningWorkers()).toEqual([]);
+    expect(started.log()).toContain('"exitCode":0,"msg":"api-gateway stopped"');
     await expect(fetch(fixture.url('pg1', '/primary'))).rejects.toThrow();
+  });
+});
+
+describe('api-gateway with two workers stopped while one still boots (built, real nats-server)', () => {
+  let fixture: PatroniGatewayFixture;
+  let gateway: WorkerGateway | undefined;
+  let logDir: string | undefined;
+
+  beforeAll(async () => {
+    fixture = await PatroniGatewayFixture.withoutGateway();
+    logDir = await mkdtemp(join(tmpdir(), 'natroni-test-gateway-workers-'));
+  });
+
+  afterAll(async () => {
+    gateway?.kill();
+    await fixture?.dispose();
+    if (logDir) await rm(logDir, { recursive: true, force: true });
+  });
+
+  it('exits with code 0 and leaves no process', async () => {
+    // As a harness does: SIGTERM once /health answers, which the first worker ready makes it do; the
+    // other worker is then usually still booting.
+    const started = await WorkerGateway.start(fixture, join(logDir as string, 'gateway.log'));
+    gateway = started;
+    await started.untilLogged('"msg":"api-gateway worker ready"', 45_000);
+    const processes = [started.primaryPid, ...started.workers()];
+    expect(processes).toHaveLength(1 + WORKERS);
+    expect(await started.service.stop('SIGTERM', 15_000)).toBe(0);
+    expect(processes.filter(isRunning)).toEqual([]);
   });
 });
