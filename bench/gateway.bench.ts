@@ -1,18 +1,21 @@
 /**
  * Health-check throughput of the api-gateway against a real nats-server, run the way the Patroni
  * figures were measured (wrk -t2 -c32 -d10s when wrk is installed, autocannon in this process
- * otherwise): the gateway is a separate process started from dist.
+ * otherwise): the gateway is a separate process started from dist, with its default worker count
+ * unless NATRONI_GATEWAY_WORKERS says otherwise.
  *
- *   npm run bench:gateway            (DURATION_S=10 CONNECTIONS=32 by default)
+ *   npm run bench:gateway            (DURATION_S=10 CONNECTIONS=32 WARMUP_S=2 by default)
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { create } from '@bufbuild/protobuf';
 import { connect } from '@nats-io/transport-node';
 import autocannon from 'autocannon';
 import { ClusterKeys, ClusterStore, memberKey } from '../libs/dcs/src/index.ts';
-import { freePort, NatsServerProcess, waitUntil } from '../libs/harness/src/index.ts';
+import { freePort, NatsServerProcess, waitForExit, waitUntil } from '../libs/harness/src/index.ts';
 import {
   DynamicConfigSchema,
   LeaseRecordSchema,
@@ -24,6 +27,11 @@ const DURATION_S = Number(process.env.DURATION_S ?? 10);
 /** Debian's wrk: the load generator the Patroni figures were measured with, when installed. */
 const WRK = '/usr/bin/wrk';
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+/**
+ * Seconds of the same load on each path before it is measured, not counted: a fresh gateway's first
+ * seconds pay for JIT compilation and for collecting its boot garbage (p99 about 10 ms instead of 5).
+ */
+const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const SCOPE = 'bench';
 
 /** Patroni 3.0.2 on the same kind of machine (reference/patroni-samples/README.md), wrk -t2 -c32 -d10s. */
@@ -93,17 +101,30 @@ async function main(): Promise<void> {
       );
     }, 1_000);
 
-    gateway = spawn(process.execPath, [resolve(__dirname, '../apps/api-gateway/src/main.js')], {
+    const child = spawn(process.execPath, [resolve(__dirname, '../apps/api-gateway/src/main.js')], {
       env: {
         ...process.env,
         NATRONI_SCOPE: SCOPE,
         NATRONI_NATS_SERVERS: nats.url,
         NATRONI_HTTP_PORT: String(httpPort),
         NATRONI_GATEWAY_MEMBERS: `pg1=127.0.0.1:${pg1Port},pg2=127.0.0.1:${pg2Port}`,
-        LOG_LEVEL: 'warn',
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
+    gateway = child;
+    // Every worker listens once the gateway logs "ready": wrk's connections then reach them all.
+    let workers: number | undefined;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (workers !== undefined || !line.includes('"msg":"api-gateway ready"')) return;
+      workers = (JSON.parse(line) as { workers?: number }).workers ?? 1;
+    });
+    const readyWorkers = await waitUntil(
+      () => {
+        if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode})`);
+        return workers;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'the gateway to log "api-gateway ready"' },
+    );
     await waitUntil(
       async () => {
         const response = await fetch(`http://127.0.0.1:${pg1Port}/primary`).catch(() => undefined);
@@ -118,37 +139,49 @@ async function main(): Promise<void> {
       ['/patroni', pg1Port],
     ];
     const wrk = existsSync(WRK) ? WRK : undefined;
+    const shape =
+      readyWorkers === 1
+        ? 'one Node process'
+        : `${readyWorkers} worker processes and their primary`;
     console.log(
       wrk
-        ? `wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, Patroni's run shape (gateway: one Node process, 2-core machine)`
-        : `autocannon -c ${CONNECTIONS} -d ${DURATION_S} (install wrk for Patroni's run shape)`,
+        ? `wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, Patroni's run shape, after ${WARMUP_S} s of warm-up per path`
+        : `autocannon -c ${CONNECTIONS} -d ${DURATION_S} after ${WARMUP_S} s of warm-up per path (install wrk for Patroni's run shape)`,
     );
+    console.log(`gateway: ${shape} (NATRONI_GATEWAY_WORKERS), ${availableParallelism()} cores`);
     for (const [path, port] of targets) {
       const url = `http://127.0.0.1:${port}${path}`;
-      const figures = wrk ? await runWrk(wrk, url) : await runAutocannon(url);
+      const run = (seconds: number): Promise<string> =>
+        wrk ? runWrk(wrk, url, seconds) : runAutocannon(url, seconds);
+      if (WARMUP_S > 0) await run(WARMUP_S);
+      const figures = await run(DURATION_S);
       console.log(`GET ${path.padEnd(18)} natroni: ${figures}   | Patroni: ${PATRONI[path]}`);
     }
   } finally {
     clearInterval(republish);
-    gateway?.kill('SIGTERM');
+    if (gateway) {
+      const exited = waitForExit(gateway, 15_000);
+      gateway.kill('SIGTERM');
+      await exited;
+    }
     await writer.close();
     await nats.dispose();
   }
 }
 
-async function runAutocannon(url: string): Promise<string> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+async function runAutocannon(url: string, seconds: number): Promise<string> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds });
   const rate = Math.round(result.requests.average).toLocaleString('en-US');
   return `${rate} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`;
 }
 
 /** wrk's summary: requests per second and the 50th and 99th latency percentiles. */
-async function runWrk(wrk: string, url: string): Promise<string> {
+async function runWrk(wrk: string, url: string, seconds: number): Promise<string> {
   const output = await new Promise<string>((resolveOutput, reject) => {
     execFile(
       wrk,
-      ['-t2', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--latency', url],
-      { timeout: (DURATION_S + 30) * 1000 },
+      ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url],
+      { timeout: (seconds + 30) * 1000 },
       (error, stdout) => (error ? reject(error) : resolveOutput(stdout)),
     );
   });

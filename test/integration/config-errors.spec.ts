@@ -97,3 +97,12 @@ test("the gateway's bad member list names the variable", async () => {
   expect(code).toBe(1);
   expect(fatalLine(output)).toContain('NATRONI_GATEWAY_MEMBERS: \\"pg2\\" is not name=host:port');
 });
+
+test("the gateway's bad worker count names the variable, before any worker is forked", async () => {
+  const { code, output } = await runToExit('api-gateway', { NATRONI_GATEWAY_WORKERS: 'many' });
+  expect(code).toBe(1);
+  expect(fatalLine(output)).toContain(
+    'NATRONI_GATEWAY_WORKERS: \\"many\\" is not a whole number from 1 to 64',
+  );
+  expect(output).not.toContain('starting its workers');
+});

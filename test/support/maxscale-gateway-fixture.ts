@@ -87,6 +87,7 @@ export class MaxscaleGatewayFixture {
             ...(options.auth === false ? {} : { auth: AUTH }),
             bodyLimitBytes: 64 * 1024,
             switchoverTimeoutMs: 5_000,
+            workers: 1,
           },
           { ...DEFAULT_V1_SETTINGS, readOnly: READONLY, monitorIntervalMs: 500, ...options.v1 },
         ),

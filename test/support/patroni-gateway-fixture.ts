@@ -6,7 +6,7 @@ import { ApiGatewayModule } from '../../apps/api-gateway/src/api-gateway.module.
 import { configureGateway } from '../../apps/api-gateway/src/configure-gateway.ts';
 import type { GatewaySettings } from '../../apps/api-gateway/src/gateway-settings.ts';
 import { ClusterKeys, ClusterStore, memberKey } from '../../libs/dcs/src/index.ts';
-import { freePort, NatsServerProcess, waitUntil } from '../../libs/harness/src/index.ts';
+import { freeListenPort, NatsServerProcess, waitUntil } from '../../libs/harness/src/index.ts';
 import {
   DynamicConfigSchema,
   LeaseRecordSchema,
@@ -109,10 +109,12 @@ export interface HttpAnswer {
 /**
  * A gateway in-process on a real nats-server, serving pg1..pg3 on their own listeners. The fixture
  * publishes member statuses every 500 ms through KV, exactly as the agents do (the gateway's contract).
+ * `withoutGateway` gives the same cluster for a gateway the test runs itself (`gatewayEnvironment`).
  */
 export class PatroniGatewayFixture {
   private readonly statuses = new Map<string, MemberStatus>();
   private refresher: ReturnType<typeof setInterval> | undefined;
+  private app: NestFastifyApplication | undefined;
 
   private constructor(
     readonly nats: NatsServerProcess,
@@ -120,20 +122,16 @@ export class PatroniGatewayFixture {
     readonly store: ClusterStore,
     readonly scope: string,
     readonly ports: Record<MemberName, number>,
-    readonly app: NestFastifyApplication,
   ) {}
 
   static async start(options: Partial<GatewaySettings> = {}): Promise<PatroniGatewayFixture> {
-    const nats = await NatsServerProcess.start();
-    const scope = uniqueScope('gw');
-    const writer = await connectClient(nats.url, 'fixture-writer');
-    const store = await ClusterStore.open(writer, { namespace: 'natroni', scope });
-    const ports = { pg1: await freePort(), pg2: await freePort(), pg3: await freePort() };
+    const fixture = await PatroniGatewayFixture.withoutGateway();
     const gateway: GatewaySettings = {
-      members: MEMBERS.map((name) => ({ name, host: '127.0.0.1', port: ports[name] })),
+      members: MEMBERS.map((name) => ({ name, host: '127.0.0.1', port: fixture.ports[name] })),
       auth: AUTH,
       bodyLimitBytes: 64 * 1024,
       switchoverTimeoutMs: 5_000,
+      workers: 1,
       ...options,
     };
     const app = await NestFactory.create<NestFastifyApplication>(
@@ -141,8 +139,8 @@ export class PatroniGatewayFixture {
         {
           service: 'api-gateway',
           namespace: 'natroni',
-          scope,
-          nats: { servers: [nats.url] },
+          scope: fixture.scope,
+          nats: { servers: [fixture.nats.url] },
           http: { host: '127.0.0.1', port: 0 },
         },
         gateway,
@@ -150,16 +148,44 @@ export class PatroniGatewayFixture {
       new FastifyAdapter(),
       { logger: false, abortOnError: false },
     );
+    fixture.app = app;
     await configureGateway(app, { swaggerUi: false });
     await app.listen(0, '127.0.0.1');
-    const fixture = new PatroniGatewayFixture(nats, writer, store, scope, ports, app);
+    return fixture;
+  }
+
+  static async withoutGateway(): Promise<PatroniGatewayFixture> {
+    const nats = await NatsServerProcess.start();
+    const scope = uniqueScope('gw');
+    const writer = await connectClient(nats.url, 'fixture-writer');
+    const store = await ClusterStore.open(writer, { namespace: 'natroni', scope });
+    // Below the ephemeral range: a built gateway binds them seconds later.
+    const ports = {
+      pg1: await freeListenPort(),
+      pg2: await freeListenPort(),
+      pg3: await freeListenPort(),
+    };
+    const fixture = new PatroniGatewayFixture(nats, writer, store, scope, ports);
     fixture.refresher = setInterval(() => void fixture.republish(), 500);
     return fixture;
   }
 
+  /** What a built gateway needs to serve this fixture's members (the settings `start` gives its own). */
+  gatewayEnvironment(): Record<string, string> {
+    const members = MEMBERS.map((name) => `${name}=127.0.0.1:${this.ports[name]}`);
+    return {
+      NATRONI_SCOPE: this.scope,
+      NATRONI_NATS_SERVERS: this.nats.url,
+      NATRONI_GATEWAY_MEMBERS: members.join(','),
+      NATRONI_RESTAPI_USERNAME: AUTH.username,
+      NATRONI_RESTAPI_PASSWORD: AUTH.password,
+      NATRONI_GATEWAY_SWITCHOVER_TIMEOUT: '5',
+    };
+  }
+
   async dispose(): Promise<void> {
     clearInterval(this.refresher);
-    await this.app.close();
+    await this.app?.close();
     await this.writer.close();
     await this.nats.dispose();
   }

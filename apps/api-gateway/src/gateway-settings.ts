@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { nameError } from '../../../libs/domain/src/index.ts';
 import {
   ServiceSettingsError,
@@ -12,6 +13,7 @@ export const GATEWAY_ENV = {
   switchoverTimeout: 'NATRONI_GATEWAY_SWITCHOVER_TIMEOUT',
   certFile: 'NATRONI_RESTAPI_CERTFILE',
   keyFile: 'NATRONI_RESTAPI_KEYFILE',
+  workers: 'NATRONI_GATEWAY_WORKERS',
 } as const;
 
 /** One member the gateway answers the bare Patroni paths for, on its own listener. */
@@ -30,11 +32,19 @@ export interface GatewaySettings {
   readonly switchoverTimeoutMs?: number;
   /** Patroni's `restapi.certfile` / `keyfile`: the member listeners serve HTTPS with them. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Processes serving the listeners together (node:cluster); 1: the gateway is one process. */
+  readonly workers: number;
 }
 
 export const GATEWAY_SETTINGS = Symbol('GatewaySettings');
 
 const DEFAULT_BODY_LIMIT = 64 * 1024;
+const MAX_WORKERS = 64;
+// A health check costs CPU on one thread (HTTP parsing, socket writes), so one worker per core serves the
+// most. Four at most unless asked: every worker is a whole gateway (its own NATS connection, KV watch,
+// memory and polls of unmanaged servers), and four cores' worth of health checks is far beyond what load
+// balancers ask.
+const DEFAULT_MAX_WORKERS = 4;
 
 function parseMembers(text: string, problems: string[]): ServedMember[] {
   const members: ServedMember[] = [];
@@ -71,12 +81,45 @@ function positiveNumber(
   return undefined;
 }
 
+/** What the default worker count depends on: the cores this process may use; whether node:cluster works. */
+export interface GatewayHost {
+  readonly cores: number;
+  readonly cluster: boolean;
+}
+
+// Deno 2.9's node:cluster forks and shares listeners, but its workers do not stop cleanly on a signal:
+// closing a shared listener fails with BrokenPipe, and exits are reported as killed by the signal.
+const THIS_HOST: GatewayHost = { cores: availableParallelism(), cluster: !('Deno' in globalThis) };
+
+function workerCount(env: Environment, host: GatewayHost, problems: string[]): number {
+  const text = env[GATEWAY_ENV.workers]?.trim();
+  if (!text) return host.cluster ? Math.min(host.cores, DEFAULT_MAX_WORKERS) : 1;
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 1 && value <= MAX_WORKERS)) {
+    problems.push(
+      `${GATEWAY_ENV.workers}: ${JSON.stringify(text)} is not a whole number from 1 to ${MAX_WORKERS}`,
+    );
+    return 1;
+  }
+  if (value > 1 && !host.cluster) {
+    problems.push(
+      `${GATEWAY_ENV.workers}: ${value} workers need node:cluster, which does not work under Deno: set 1`,
+    );
+    return 1;
+  }
+  return value;
+}
+
 /**
  * The gateway's own settings: `NATRONI_GATEWAY_MEMBERS="pg1=127.0.0.1:8008,pg2=127.0.0.1:8009"`,
  * `NATRONI_RESTAPI_USERNAME` + `NATRONI_RESTAPI_PASSWORD`, `NATRONI_GATEWAY_BODY_LIMIT` (bytes) and
- * `NATRONI_GATEWAY_SWITCHOVER_TIMEOUT` (seconds), `NATRONI_RESTAPI_CERTFILE` + `NATRONI_RESTAPI_KEYFILE` (HTTPS).
+ * `NATRONI_GATEWAY_SWITCHOVER_TIMEOUT` (seconds), `NATRONI_RESTAPI_CERTFILE` + `NATRONI_RESTAPI_KEYFILE`
+ * (HTTPS), `NATRONI_GATEWAY_WORKERS` (processes; by default one per core of `host`, at most 4; 1 under Deno).
  */
-export function gatewaySettingsFromEnv(env: Environment): GatewaySettings {
+export function gatewaySettingsFromEnv(
+  env: Environment,
+  host: GatewayHost = THIS_HOST,
+): GatewaySettings {
   const problems: string[] = [];
   const members = parseMembers(env[GATEWAY_ENV.members] ?? '', problems);
   const username = env[GATEWAY_ENV.username] || undefined;
@@ -91,6 +134,7 @@ export function gatewaySettingsFromEnv(env: Environment): GatewaySettings {
   }
   const bodyLimit = positiveNumber(env, GATEWAY_ENV.bodyLimit, problems);
   const switchoverTimeout = positiveNumber(env, GATEWAY_ENV.switchoverTimeout, problems);
+  const workers = workerCount(env, host, problems);
   if (problems.length > 0) throw new ServiceSettingsError('api-gateway', problems);
   return {
     members,
@@ -98,5 +142,6 @@ export function gatewaySettingsFromEnv(env: Environment): GatewaySettings {
     bodyLimitBytes: Math.floor(bodyLimit ?? DEFAULT_BODY_LIMIT),
     ...(switchoverTimeout === undefined ? {} : { switchoverTimeoutMs: switchoverTimeout * 1000 }),
     ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
+    workers,
   };
 }

@@ -73,6 +73,8 @@ export interface LocalClusterOptions {
    * the partition tests put a relay there that they can cut.
    */
   memberNatsPorts?: Readonly<Record<string, number>>;
+  /** The gateway's NATRONI_GATEWAY_WORKERS; its own default (one per core, at most 4) when absent. */
+  gatewayWorkers?: number;
 }
 
 export interface LocalMember {
@@ -135,11 +137,15 @@ export class LocalCluster {
         started.push(member.agent, member.election);
         members.push(member);
       }
+      const workers = options.gatewayWorkers;
       const gateway = launchService(
         options,
         'api-gateway',
         options.ports.gateway,
-        gatewayEnvironment(options, nats.url, members),
+        {
+          ...gatewayEnvironment(options, nats.url, members),
+          ...(workers === undefined ? {} : { NATRONI_GATEWAY_WORKERS: String(workers) }),
+        },
         'gateway',
       );
       const metrics = launchService(

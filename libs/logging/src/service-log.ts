@@ -1,4 +1,4 @@
-import { pino, stdTimeFunctions, type Logger } from 'pino';
+import { destination, pino, stdTimeFunctions, type Logger } from 'pino';
 import type { ServiceSettings } from '../../service-settings/src/index.ts';
 
 /** The fields every log line of a service carries. */
@@ -16,10 +16,15 @@ export function serviceLogFields(settings: ServiceSettings): ServiceLogFields {
   };
 }
 
-/** A pino logger writing JSON lines to stdout, with the service's fields on every line. */
-export function createServiceLog(fields: ServiceLogFields): Logger {
-  return pino({
-    base: { pid: process.pid, ...fields },
-    timestamp: stdTimeFunctions.isoTime,
-  });
+/**
+ * A pino logger writing JSON lines to stdout, with the service's fields on every line. `sync` writes each
+ * line before returning, for a process that logs little and ends with `process.exit`: pino's asynchronous
+ * stream can put the lines still in flight at exit after the last ones.
+ */
+export function createServiceLog(
+  fields: ServiceLogFields,
+  options: { sync?: boolean } = {},
+): Logger {
+  const settings = { base: { pid: process.pid, ...fields }, timestamp: stdTimeFunctions.isoTime };
+  return options.sync ? pino(settings, destination({ dest: 1, sync: true })) : pino(settings);
 }

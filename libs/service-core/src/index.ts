@@ -1,2 +1,2 @@
-export { bootService } from './boot-service.ts';
+export { bootService, failedToStart, loadServiceSettings } from './boot-service.ts';
 export { ServiceCoreModule } from './service-core.module.ts';

@@ -60,6 +60,11 @@ interface StatusRow {
  * Polls every server natroni does not manage (a `servers.<name>` record that is not a member) every
  * few seconds with a short-lived `pg` connection: reachable or Down, primary or standby, version and
  * connection statistics. Each gateway polls on its own; the observations stay in memory.
+ *
+ * So does each worker process of a gateway (NATRONI_GATEWAY_WORKERS), rather than worker 1 alone:
+ * every worker answers `/v1/servers` from its own memory and needs the observations. The duplication is
+ * harmless: the polls only read, and N workers make the short-lived connections N gateways would. Two
+ * workers' statistics may differ by one poll, as two gateways' do.
  */
 @Injectable()
 export class UnmanagedServerMonitor implements OnApplicationBootstrap, OnApplicationShutdown {

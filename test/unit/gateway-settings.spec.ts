@@ -1,0 +1,55 @@
+import {
+  gatewaySettingsFromEnv,
+  type GatewayHost,
+} from '../../apps/api-gateway/src/gateway-settings.ts';
+import { ServiceSettingsError } from '../../libs/service-settings/src/index.ts';
+
+const NODE_2_CORES: GatewayHost = { cores: 2, cluster: true };
+const DENO_2_CORES: GatewayHost = { cores: 2, cluster: false };
+
+function problemsOf(env: Record<string, string>, host = NODE_2_CORES): readonly string[] {
+  try {
+    gatewaySettingsFromEnv(env, host);
+  } catch (error) {
+    if (error instanceof ServiceSettingsError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the settings to be rejected');
+}
+
+describe('gatewaySettingsFromEnv: NATRONI_GATEWAY_WORKERS', () => {
+  it.each([
+    [1, 1],
+    [2, 2],
+    [4, 4],
+    [16, 4],
+  ])('defaults to one worker per core, at most 4 (%i cores: %i)', (cores, workers) => {
+    expect(gatewaySettingsFromEnv({}, { cores, cluster: true }).workers).toBe(workers);
+  });
+
+  it.each(['1', ' 3 ', '64'])('takes %j', (text) => {
+    expect(gatewaySettingsFromEnv({ NATRONI_GATEWAY_WORKERS: text }, NODE_2_CORES).workers).toBe(
+      Number(text),
+    );
+  });
+
+  it.each(['0', '65', '-1', '1.5', 'two', '2e1'])('refuses %j, naming the variable', (text) => {
+    expect(problemsOf({ NATRONI_GATEWAY_WORKERS: text })).toEqual([
+      `NATRONI_GATEWAY_WORKERS: ${JSON.stringify(text)} is not a whole number from 1 to 64`,
+    ]);
+  });
+
+  it('is one process under Deno, whose node:cluster cannot stop its workers cleanly', () => {
+    expect(gatewaySettingsFromEnv({}, DENO_2_CORES).workers).toBe(1);
+    expect(gatewaySettingsFromEnv({ NATRONI_GATEWAY_WORKERS: '1' }, DENO_2_CORES).workers).toBe(1);
+    expect(problemsOf({ NATRONI_GATEWAY_WORKERS: '2' }, DENO_2_CORES)).toEqual([
+      'NATRONI_GATEWAY_WORKERS: 2 workers need node:cluster, which does not work under Deno: set 1',
+    ]);
+  });
+
+  it('lists a bad worker count with the other problems', () => {
+    expect(
+      problemsOf({ NATRONI_GATEWAY_WORKERS: 'x', NATRONI_GATEWAY_BODY_LIMIT: '-1' }),
+    ).toHaveLength(2);
+  });
+});
