@@ -11,7 +11,8 @@ export class HealthController {
   ) {}
 
   @Get()
-  @HealthCheck()
+  // Without swagger documentation: it would load @nestjs/swagger (150 ms) in every service.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   check(): Promise<HealthCheckResult> {
     return this.health.check([() => this.nats.isHealthy()]);
   }
