@@ -1,5 +1,4 @@
-import { timestampMs } from '@bufbuild/protobuf/wkt';
-import type { ClusterView, LeaseHold } from '../../../libs/dcs/src/index.ts';
+import { liveMembers, type ClusterView, type LeaseHold } from '../../../libs/dcs/src/index.ts';
 import { announce, type ElectionContext } from './election-context.ts';
 
 /**
@@ -13,12 +12,7 @@ export class MembershipEvents {
   constructor(private readonly context: ElectionContext) {}
 
   async observe(view: ClusterView, hold: LeaseHold, ttlMs: number): Promise<void> {
-    const now = Date.now();
-    const alive = new Set(
-      [...view.members].flatMap(([name, { value }]) =>
-        value.updatedAt && now - timestampMs(value.updatedAt) <= ttlMs ? [name] : [],
-      ),
-    );
+    const alive = new Set(liveMembers(view, ttlMs));
     const before = this.present;
     this.present = alive;
     if (!before) return;

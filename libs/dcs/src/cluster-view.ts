@@ -1,4 +1,5 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { KvEntry } from '@nats-io/kv';
 import type {
   ClusterStatus,
@@ -147,4 +148,14 @@ export function applyEntry(view: ClusterView, entry: KvEntry): ClusterView {
     return { ...view, revision, servers, malformed };
   }
   return { ...view, revision };
+}
+
+/**
+ * Members whose status was published within `ttlMs` of `nowMs` (wall clock, as the status carries it).
+ * Member keys outlive their members (the bucket has no per-key TTL), so this is who is still there.
+ */
+export function liveMembers(view: ClusterView, ttlMs: number, nowMs = Date.now()): string[] {
+  return [...view.members].flatMap(([name, { value }]) =>
+    value.updatedAt && nowMs - timestampMs(value.updatedAt) <= ttlMs ? [name] : [],
+  );
 }

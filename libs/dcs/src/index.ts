@@ -10,7 +10,7 @@ export {
   type ClusterKey,
 } from './cluster-keys.ts';
 export { ClusterStore, type ClusterStoreOptions, type Versioned } from './cluster-store.ts';
-export { applyEntry, EMPTY_CLUSTER_VIEW, type ClusterView } from './cluster-view.ts';
+export { applyEntry, EMPTY_CLUSTER_VIEW, liveMembers, type ClusterView } from './cluster-view.ts';
 export { ClusterWatch, type ClusterViewListener } from './cluster-watch.ts';
 export { MalformedValueError, RevisionConflictError } from './dcs-errors.ts';
 export {

@@ -1,8 +1,7 @@
-import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { clusterHaTimings } from '../../../../libs/domain/src/election/index.ts';
 import { parseSeconds } from '../../../../libs/domain/src/index.ts';
 import type { ParameterValue } from '../../../../libs/member-config/src/index.ts';
-import { ClusterWatch, type ClusterStore } from '../../../../libs/dcs/src/index.ts';
+import { ClusterWatch, liveMembers, type ClusterStore } from '../../../../libs/dcs/src/index.ts';
 import type { LeaseRecord } from '../../../../libs/proto/src/index.ts';
 
 const DEFAULT_MEMBER_SLOTS_TTL = '30min';
@@ -94,11 +93,7 @@ export class ClusterObserver {
 
   /** Members whose status was published within ttl (wall clock, as the status carries it). */
   liveMembers(): string[] {
-    const now = Date.now();
-    const ttlMs = this.ttlMs;
-    return [...this.watch.view.members].flatMap(([name, { value }]) =>
-      value.updatedAt && now - timestampMs(value.updatedAt) <= ttlMs ? [name] : [],
-    );
+    return liveMembers(this.watch.view, this.ttlMs);
   }
 
   /** Where `member`'s election accepts failsafe notices over HTTP, if it published an address. */
