@@ -7,8 +7,12 @@ export type ProbedMember = RaceParticipant & {
   readonly status: MemberStatus;
 };
 
-/** How long the leader race waits for a peer's agent: Patroni waits 2 s for a peer's REST API. */
-export const PEER_PROBE_TIMEOUT_MS = 1_000;
+/**
+ * How long the leader race waits for a peer's agent, as Patroni waits for a peer's REST API (2 s). A
+ * dead agent costs nothing (NATS answers "no responders" at once); only a slow one is waited for, and a
+ * named failover candidate that is merely slow must not be passed over.
+ */
+export const PEER_PROBE_TIMEOUT_MS = 2_000;
 
 /** What the race compares: a replica's furthest received or replayed position, a primary's current one. */
 export function walPositionOf(status: MemberStatus): number {
