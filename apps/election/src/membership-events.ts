@@ -3,8 +3,7 @@ import { announce, type ElectionContext } from './election-context.ts';
 
 /**
  * The leader announces members that join the cluster and members whose status went silent for longer
- * than ttl (or whose key vanished). Only the lease holder does, so each change is announced once; a
- * new leader starts from the members it finds, without announcing them again.
+ * than ttl (or whose key vanished). Only the lease holder does, so each change is announced once.
  */
 export class MembershipEvents {
   private present: Set<string> | undefined;
@@ -13,9 +12,11 @@ export class MembershipEvents {
 
   async observe(view: ClusterView, hold: LeaseHold, ttlMs: number): Promise<void> {
     const alive = new Set(liveMembers(view, ttlMs));
-    const before = this.present;
+    // A new leader starts from the members heard from within two ttls, so that one that went silent
+    // while the lease changed hands (often with the old leader, which can no longer announce it) is
+    // still announced.
+    const before = this.present ?? new Set(liveMembers(view, 2 * ttlMs));
     this.present = alive;
-    if (!before) return;
     const { member, term } = { member: this.context.member, term: hold.term };
     for (const name of alive) {
       if (before.has(name)) continue;
