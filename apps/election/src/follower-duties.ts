@@ -180,7 +180,8 @@ export class FollowerDuties {
       syncMembers: syncMembersOf(view),
       formerLeader: view.leader?.value.member,
       manualCandidate: candidate,
-      manualCandidateAvailable: peers.some((peer) => peer.name === candidate && peer.running),
+      // As Patroni's failover_limitation: a named candidate that answers keeps the race, whatever its state.
+      manualCandidateAvailable: peers.some((peer) => peer.name === candidate && !peer.noFailover),
     });
     if (!verdict.race) {
       logger.log({ msg: `not racing for the lease: ${verdict.reason}` });
