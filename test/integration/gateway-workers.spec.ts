@@ -105,7 +105,8 @@ class WorkerGateway {
     this.service.kill();
     // A worker outlives a killed primary only until it notices the closed IPC channel; be sure.
     for (const pid of this.runningWorkers()) {
-      if (commandLine(pid).includes(`${REPO}/dist/apps/api-gateway/`)) process.kill(pid, 'SIGKILL');
+      if (commandLine(pid).includes(`${REPO}/dist/bundles/api-gateway/`))
+        process.kill(pid, 'SIGKILL');
     }
   }
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerChild, waitForExit, waitUntil } from '../../libs/harness/src/index.ts';
 
-export const NATRONICTL = resolve(__dirname, '../../dist/apps/natronictl/src/main.js');
+export const NATRONICTL = resolve(__dirname, '../../dist/bundles/natronictl.cjs');
 
 export interface NatronictlResult {
   code: number | null;

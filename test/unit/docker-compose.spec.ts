@@ -45,9 +45,9 @@ function service(name: string): ComposeService {
   return found;
 }
 
-/** `dist/apps/<app>/src/main.js` → `<app>`. */
+/** `dist/bundles/<app>/main.cjs` → `<app>`. */
 function appOf(definition: ComposeService): string | undefined {
-  return /^dist\/apps\/([^/]+)\/src\/main\.js$/.exec(definition.command?.[0] ?? '')?.[1];
+  return /^dist\/bundles\/([^/]+)\/main\.cjs$/.exec(definition.command?.[0] ?? '')?.[1];
 }
 
 function servicesRunning(app: string): [string, ComposeService][] {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { registerChild } from './child-registry.ts';
 import { waitUntil } from './wait-until.ts';
 
-/** The services of DESIGN.md, each built to dist/apps/<service>/src/main.js by `npm run build`. */
+/** The services of DESIGN.md, each bundled to dist/bundles/<service>/main.cjs by `npm run build`. */
 export type ServiceApp = 'node-agent' | 'election' | 'api-gateway' | 'metrics';
 
 export interface ServiceProcessOptions {
@@ -36,7 +36,7 @@ export class ServiceProcess {
   ) {}
 
   static start(options: ServiceProcessOptions): ServiceProcess {
-    const main = resolve(options.repoDir, 'dist/apps', options.app, 'src/main.js');
+    const main = resolve(options.repoDir, 'dist/bundles', options.app, 'main.cjs');
     if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([name]) => !name.startsWith('NATRONI_')),
