@@ -1,7 +1,7 @@
 /**
  * Health-check throughput of the api-gateway against a real nats-server, run the way the Patroni
  * figures were measured (wrk -t2 -c32 -d10s when wrk is installed, autocannon in this process
- * otherwise): the gateway is a separate process started from dist, with its default worker count
+ * otherwise): the gateway is a separate process started from its bundle, with its default worker count
  * unless NATRONI_GATEWAY_WORKERS says otherwise.
  *
  *   npm run bench:gateway            (DURATION_S=10 CONNECTIONS=32 WARMUP_S=2 by default)
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       );
     }, 1_000);
 
-    const child = spawn(process.execPath, [resolve(__dirname, '../apps/api-gateway/src/main.js')], {
+    const child = spawn(process.execPath, [resolve(__dirname, '../bundles/api-gateway/main.cjs')], {
       env: {
         ...process.env,
         NATRONI_SCOPE: SCOPE,

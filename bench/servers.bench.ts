@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     // The agents publish every second; so does this stand-in, and the leader renews its lease.
     republish = setInterval(() => void publish(), 1_000);
 
-    gateway = spawn(process.execPath, [resolve(__dirname, '../apps/api-gateway/src/main.js')], {
+    gateway = spawn(process.execPath, [resolve(__dirname, '../bundles/api-gateway/main.cjs')], {
       env: {
         ...process.env,
         NATRONI_SCOPE: SCOPE,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import {
   Inject,
   Injectable,
@@ -12,18 +13,26 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { GATEWAY_SETTINGS, type GatewaySettings, type ServedMember } from '../gateway-settings.ts';
 import { rewriteV1Request } from '../maxscale/v1-request-rewrite.ts';
+import { serveHealthChecks } from './health-check-connection.ts';
 import { markServedMember } from './served-member.ts';
-import { StatusResponder } from './status-responder.ts';
+import { StatusResponder, type StatusAnswer } from './status-responder.ts';
+
+/** How long a kept-alive connection may stay idle, as Node's keepAliveTimeout. */
+const KEEP_ALIVE_MS = 5_000;
 
 /**
  * One HTTP listener per served member (DESIGN.md, "The gateway"), each a drop-in for that member's
  * Patroni `:8008`: health checks and /patroni are answered from memory by the StatusResponder, every
- * other request goes through the application's Fastify router, tagged with the member.
+ * other request goes through the application's Fastify router, tagged with the member. Without TLS a
+ * listener answers health checks on the socket itself (health-check-connection.ts) and gives every
+ * other connection to Node's HTTP server; with TLS, Node's HTTPS server takes every request.
  */
 @Injectable()
 export class MemberListeners implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('MemberListeners');
-  private readonly servers: Server[] = [];
+  private readonly listeners: NetServer[] = [];
+  private readonly httpServers: Server[] = [];
+  private readonly healthCheckSockets = new Set<Socket>();
 
   constructor(
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
@@ -40,26 +49,35 @@ export class MemberListeners implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(
-      this.servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
-      ),
+    const closed = this.listeners.map(
+      (listener) => new Promise<void>((resolve) => listener.close(() => resolve())),
     );
-    this.servers.length = 0;
+    for (const server of this.httpServers) server.closeAllConnections();
+    for (const socket of this.healthCheckSockets) socket.destroy();
+    await Promise.all(closed);
+    this.listeners.length = 0;
+    this.httpServers.length = 0;
+  }
+
+  /** The StatusResponder's answer; a failure is logged and answered 503, as Patroni does. */
+  private answer(member: string, method: string, target: string): StatusAnswer | undefined {
+    try {
+      return this.responder.answer(member, method, target);
+    } catch (error) {
+      this.logger.error({ msg: 'health check failed', member, err: error });
+      return { code: 503 };
+    }
   }
 
   private listen(member: ServedMember, fastify: FastifyInstance): Promise<void> {
     const handle = (request: IncomingMessage, response: ServerResponse): void => {
-      try {
-        if (this.responder.respond(member.name, request, response)) return;
-      } catch (error) {
-        this.logger.error({ msg: 'health check failed', member: member.name, err: error });
-        if (!response.headersSent) response.writeHead(503, { 'content-length': 0 });
-        response.end();
+      const answer = this.answer(member.name, request.method ?? '', request.url ?? '/');
+      if (answer) {
+        response.writeHead(answer.code, {
+          ...(answer.document ? { 'content-type': 'application/json' } : {}),
+          'content-length': answer.document?.length ?? 0,
+        });
+        response.end(answer.document);
         return;
       }
       markServedMember(request, member.name);
@@ -67,23 +85,44 @@ export class MemberListeners implements OnApplicationBootstrap, OnApplicationShu
       fastify.routing(request, response);
     };
     const tls = this.settings.tls;
-    const server = tls
+    const http = tls
       ? createHttpsServer(
           {
-            keepAliveTimeout: 5_000,
+            keepAliveTimeout: KEEP_ALIVE_MS,
             cert: readFileSync(tls.certFile),
             key: readFileSync(tls.keyFile),
           },
           handle,
         )
-      : createServer({ keepAliveTimeout: 5_000 }, handle);
-    this.servers.push(server);
+      : createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, handle);
+    const listener = tls ? http : this.healthCheckListener(member, http);
+    this.listeners.push(listener);
+    this.httpServers.push(http);
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(member.port, member.host, () => {
-        server.off('error', reject);
+      listener.once('error', reject);
+      listener.listen(member.port, member.host, () => {
+        listener.off('error', reject);
         this.logger.log({ msg: 'member listener ready', member: member.name, port: member.port });
         resolve();
+      });
+    });
+  }
+
+  private healthCheckListener(member: ServedMember, http: Server): NetServer {
+    return createNetServer((socket) => {
+      this.healthCheckSockets.add(socket);
+      socket.once('close', () => this.healthCheckSockets.delete(socket));
+      serveHealthChecks({
+        socket,
+        idleTimeoutMs: KEEP_ALIVE_MS,
+        answer: (method, target) => this.answer(member.name, method, target),
+        handOver: (handed, unread) => {
+          this.healthCheckSockets.delete(handed);
+          if (unread.length > 0) handed.unshift(unread);
+          http.emit('connection', handed);
+          // Node's server reads new bytes from the socket's handle; the ones put back still flow.
+          handed.resume();
+        },
       });
     });
   }

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import {
   EMPTY_HEALTH_QUERY,
@@ -9,6 +8,7 @@ import {
   patroniDocument,
   readinessVerdict,
   type ClusterFacts,
+  type HealthQuery,
   type MemberFacts,
 } from '../../../../libs/domain/src/index.ts';
 import { LiveCluster } from './live-cluster.ts';
@@ -24,6 +24,8 @@ const ROUTED_GET = new Set([
   'docs',
 ]);
 
+const MAX_CACHED_QUERIES = 256;
+
 interface CachedDocument {
   facts: ClusterFacts;
   revision: number;
@@ -31,65 +33,61 @@ interface CachedDocument {
   body: Buffer;
 }
 
-const JSON_HEADERS = (length: number): Record<string, string | number> => ({
-  'content-type': 'application/json',
-  'content-length': length,
-});
+/** A health answer: the status code, and the /patroni document unless the status line is all. */
+export interface StatusAnswer {
+  code: number;
+  document?: Buffer;
+}
 
 /**
  * Answers, from memory, what a load balancer asks most: the health checks (GET with the /patroni
  * document, HEAD and OPTIONS with the status only), /patroni, /liveness and /readiness. It works on the
- * raw Node request so that the hot path stays free of framework overhead; returns false for requests
- * it does not own.
+ * method and request target alone so that the hot path stays free of framework overhead; `undefined`
+ * for requests it does not own.
  */
 @Injectable()
 export class StatusResponder {
   private readonly documents = new Map<string, CachedDocument>();
+  /**
+   * Parsed query strings: a load balancer asks the same one (`?lag=1MB`) over and over, and parsing it
+   * cost a quarter of such a request. Bounded, since the query strings are the client's choice.
+   */
+  private readonly queries = new Map<string, HealthQuery>();
 
   constructor(private readonly cluster: LiveCluster) {}
 
-  respond(member: string, request: IncomingMessage, response: ServerResponse): boolean {
-    const method = request.method;
+  answer(member: string, method: string, url: string): StatusAnswer | undefined {
     const statusOnly = method === 'HEAD' || method === 'OPTIONS';
-    if (!statusOnly && method !== 'GET') return false;
-    const url = request.url ?? '/';
+    if (!statusOnly && method !== 'GET') return undefined;
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const search = queryAt === -1 ? '' : url.slice(queryAt + 1);
     const first = firstComponent(path);
     // `/v1` is the cluster-wide MaxScale API: routed on every listener, HEAD and OPTIONS included.
-    if (first === 'v1' || (!statusOnly && ROUTED_GET.has(first))) return false;
+    if (first === 'v1' || (!statusOnly && ROUTED_GET.has(first))) return undefined;
 
     const now = performance.now();
     const facts = this.cluster.facts(now);
     const memberFacts = this.cluster.member(member, now);
     if (!statusOnly && first === 'patroni') {
-      this.writeDocument(response, 200, memberFacts, facts);
-      return true;
+      return { code: 200, document: this.document(memberFacts, facts) };
     }
-    const query = search === '' ? EMPTY_HEALTH_QUERY : parseHealthQuery(search);
-    if (statusOnly) {
-      writeStatusOnly(response, healthVerdict(path, query, memberFacts, facts));
-    } else if (first === 'liveness') {
-      writeStatusOnly(response, livenessVerdict(memberFacts, facts));
-    } else if (first === 'readiness') {
-      writeStatusOnly(response, readinessVerdict(query, memberFacts, facts));
-    } else {
-      const code = healthVerdict(path, query, memberFacts, facts);
-      this.writeDocument(response, code, memberFacts, facts);
-    }
-    return true;
+    const query = search === '' ? EMPTY_HEALTH_QUERY : this.query(search);
+    if (statusOnly) return { code: healthVerdict(path, query, memberFacts, facts) };
+    if (first === 'liveness') return { code: livenessVerdict(memberFacts, facts) };
+    if (first === 'readiness') return { code: readinessVerdict(query, memberFacts, facts) };
+    const code = healthVerdict(path, query, memberFacts, facts);
+    return { code, document: this.document(memberFacts, facts) };
   }
 
-  private writeDocument(
-    response: ServerResponse,
-    code: number,
-    member: MemberFacts,
-    facts: ClusterFacts,
-  ): void {
-    const body = this.document(member, facts);
-    response.writeHead(code, JSON_HEADERS(body.length));
-    response.end(body);
+  private query(search: string): HealthQuery {
+    let query = this.queries.get(search);
+    if (query === undefined) {
+      if (this.queries.size >= MAX_CACHED_QUERIES) this.queries.clear();
+      query = parseHealthQuery(search);
+      this.queries.set(search, query);
+    }
+    return query;
   }
 
   private document(member: MemberFacts, facts: ClusterFacts): Buffer {
@@ -109,10 +107,4 @@ function firstComponent(path: string): string {
   while (path.charCodeAt(start) === 47) start += 1;
   const end = path.indexOf('/', start);
   return end === -1 ? path.slice(start) : path.slice(start, end);
-}
-
-/** Patroni answers HEAD, OPTIONS, /liveness and /readiness with a status line only. */
-function writeStatusOnly(response: ServerResponse, code: number): void {
-  response.writeHead(code, { 'content-length': 0 });
-  response.end();
 }
