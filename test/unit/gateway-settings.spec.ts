@@ -20,12 +20,16 @@ function problemsOf(env: Record<string, string>, host = NODE_2_CORES): readonly 
 describe('gatewaySettingsFromEnv: NATRONI_GATEWAY_WORKERS', () => {
   it.each([
     [1, 1],
-    [2, 2],
-    [4, 4],
+    [2, 1],
+    [3, 2],
+    [5, 4],
     [16, 4],
-  ])('defaults to one worker per core, at most 4 (%i cores: %i)', (cores, workers) => {
-    expect(gatewaySettingsFromEnv({}, { cores, cluster: true }).workers).toBe(workers);
-  });
+  ])(
+    'defaults to one worker per core but one, at least 1, at most 4 (%i cores: %i)',
+    (cores, workers) => {
+      expect(gatewaySettingsFromEnv({}, { cores, cluster: true }).workers).toBe(workers);
+    },
+  );
 
   it.each(['1', ' 3 ', '64'])('takes %j', (text) => {
     expect(gatewaySettingsFromEnv({ NATRONI_GATEWAY_WORKERS: text }, NODE_2_CORES).workers).toBe(

@@ -73,7 +73,7 @@ export interface LocalClusterOptions {
    * the partition tests put a relay there that they can cut.
    */
   memberNatsPorts?: Readonly<Record<string, number>>;
-  /** The gateway's NATRONI_GATEWAY_WORKERS; its own default (one per core, at most 4) when absent. */
+  /** The gateway's NATRONI_GATEWAY_WORKERS; its own default (one per core but one) when absent. */
   gatewayWorkers?: number;
 }
 

@@ -39,6 +39,23 @@ interface RequestHead {
   keepAlive: boolean;
 }
 
+/**
+ * Request heads already read: a load balancer sends the same bytes with every check. Bounded, since
+ * the heads are the client's choice.
+ */
+const heads = new Map<string, RequestHead | undefined>();
+const MAX_KNOWN_HEADS = 256;
+const MAX_KNOWN_HEAD_LENGTH = 1024;
+
+function knownHead(head: string): RequestHead | undefined {
+  if (head.length > MAX_KNOWN_HEAD_LENGTH) return readHead(head);
+  if (heads.has(head)) return heads.get(head);
+  if (heads.size >= MAX_KNOWN_HEADS) heads.clear();
+  const read = readHead(head);
+  heads.set(head, read);
+  return read;
+}
+
 /** The head of a request this module may answer, or undefined to hand the request over. */
 function readHead(head: string): RequestHead | undefined {
   const lines = head.split('\r\n');
@@ -63,26 +80,49 @@ function readHead(head: string): RequestHead | undefined {
   return { method: request[1], target: request[2], keepAlive };
 }
 
-/** The Date header's value, made at most once a second as Node does. */
-let dateSecond = 0;
-let dateValue = '';
-function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateValue = new Date(now).toUTCString();
-  }
-  return dateValue;
-}
+/**
+ * The responses made this second, by document (the same Buffer until the member's status changes)
+ * and shape: a load balancer asking over and over gets the same bytes, not new ones each time. They
+ * are made again each second for the Date header, as Node does.
+ */
+let responsesSecond = 0;
+let responses = new WeakMap<object, Map<string, Buffer>>();
+const STATUS_LINE_ONLY = {};
 
 function response(answer: StatusAnswer, keepAlive: boolean, idleTimeoutMs: number): Buffer {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== responsesSecond) {
+    responsesSecond = second;
+    responses = new WeakMap();
+  }
+  const owner = answer.document ?? STATUS_LINE_ONLY;
+  let byShape = responses.get(owner);
+  if (!byShape) {
+    byShape = new Map();
+    responses.set(owner, byShape);
+  }
+  const shape = `${answer.code} ${keepAlive} ${idleTimeoutMs}`;
+  let bytes = byShape.get(shape);
+  if (!bytes) {
+    bytes = responseBytes(answer, keepAlive, idleTimeoutMs, new Date(now).toUTCString());
+    byShape.set(shape, bytes);
+  }
+  return bytes;
+}
+
+function responseBytes(
+  answer: StatusAnswer,
+  keepAlive: boolean,
+  idleTimeoutMs: number,
+  date: string,
+): Buffer {
   const document = answer.document;
   const head =
     `HTTP/1.1 ${answer.code} ${STATUS_CODES[answer.code] ?? ''}\r\n` +
     (document ? 'Content-Type: application/json\r\n' : '') +
     `Content-Length: ${document ? document.length : 0}\r\n` +
-    `Date: ${httpDate()}\r\n` +
+    `Date: ${date}\r\n` +
     (keepAlive
       ? `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(idleTimeoutMs / 1000)}\r\n\r\n`
       : 'Connection: close\r\n\r\n');
@@ -122,7 +162,8 @@ export function serveHealthChecks(connection: HealthCheckConnection): void {
         flush(replies);
         return;
       }
-      const head = end <= MAX_HEAD_BYTES ? readHead(pending.toString('latin1', 0, end)) : undefined;
+      const head =
+        end <= MAX_HEAD_BYTES ? knownHead(pending.toString('latin1', 0, end)) : undefined;
       const answer = head && connection.answer(head.method, head.target);
       if (!head || !answer) break;
       replies.push(response(answer, head.keepAlive, connection.idleTimeoutMs));
