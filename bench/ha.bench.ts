@@ -253,7 +253,7 @@ async function main(): Promise<void> {
       '4.47 s',
     );
     console.log(
-      `${'  (initdb alone on this disk, as a floor)'.padEnd(62)} ${seconds(median(initdbs)).padStart(9)}`,
+      `${'  (initdb alone, on the same disk)'.padEnd(62)} ${seconds(median(initdbs)).padStart(9)}`,
     );
     row(
       'switchover: request → candidate writable',

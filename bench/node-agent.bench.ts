@@ -56,6 +56,7 @@ async function memberConfig(name: string, baseDir: string): Promise<MemberConfig
       ],
       use_pg_rewind: true,
       remove_data_directory_on_rewind_failure: false,
+      remove_data_directory_on_diverged_timelines: false,
       callbacks: {},
       callback_timeout: 5,
       os_user: osUser.name,

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { ClusterStore } from '../../libs/dcs/src/index.ts';
+import type { MemberConfig } from '../../libs/member-config/src/index.ts';
 import { freePort, NatsServerProcess, waitUntil } from '../../libs/harness/src/index.ts';
 import { connectClient, uniqueScope } from '../support/nats-clients.ts';
 import {
@@ -34,9 +37,13 @@ afterAll(async () => {
   await nats?.dispose();
 });
 
-async function pair(scope: string, ttlMs: number): Promise<[TestMember, TestMember, TestLease]> {
+async function pair(
+  scope: string,
+  ttlMs: number,
+  firstOverrides: Partial<MemberConfig['postgresql']> = {},
+): Promise<[TestMember, TestMember, TestLease]> {
   store = await openStore(client, scope);
-  const first = await startMember(nats.url, scope, 'pg1');
+  const first = await startMember(nats.url, scope, 'pg1', firstOverrides);
   const second = await startMember(nats.url, scope, 'pg2');
   members.push(first, second);
   const lease = await TestLease.acquire(store, 'pg1', ttlMs);
@@ -55,9 +62,15 @@ function rowCount(port: number): Promise<number> {
   return sql<{ n: number }>(port, 'SELECT count(*)::int AS n FROM t').then((rows) => rows[0].n);
 }
 
-it('promotes a replica (timeline + 1) and rewinds the diverged old primary into a replica', async () => {
+/**
+ * pg1 leads, pg2 is cut off from it, pg1 writes what pg2 never gets, then pg2 is promoted (timeline 2)
+ * and pg1, fenced and demoted, is left with a diverged timeline.
+ */
+async function divergedOldPrimary(
+  firstOverrides: Partial<MemberConfig['postgresql']> = {},
+): Promise<{ scope: string; first: TestMember; second: TestMember; newLease: TestLease }> {
   const scope = uniqueScope('agent-failover');
-  const [first, second, oldLease] = await pair(scope, 6_000);
+  const [first, second, oldLease] = await pair(scope, 6_000, firstOverrides);
   await waitForStatus(store, 'pg2', (s) => s.replicationState === 'streaming', 'streaming');
   // The split: pg2 is pointed at an address where nothing listens (a reload, no restart), and the old
   // primary writes what pg2 will never have.
@@ -92,11 +105,18 @@ it('promotes a replica (timeline + 1) and rewinds the diverged old primary into 
     leader: 'pg2',
   });
   expect(demoted).toMatchObject({ ok: true });
-  const rewound = await command(client, scope, 'pg1', 'rewind', {
+  return { scope, first, second, newLease };
+}
+
+function rewind(scope: string, second: TestMember, newLease: TestLease) {
+  return command(client, scope, 'pg1', 'rewind', {
     term: newLease.term,
     source_conn_url: second.agent!.lifecycle.connUrl,
   });
-  expect(rewound).toMatchObject({ ok: true, message: 'rewound, following the new primary' });
+}
+
+/** pg1 streams from pg2 on timeline 2 and has pg2's rows, not its own lost ones. */
+async function followsTheNewPrimary(first: TestMember, second: TestMember): Promise<void> {
   await sql(second.port, 'INSERT INTO t VALUES (2)');
   await waitUntil(async () => ((await rowCount(first.port)) === 2 ? true : undefined), {
     timeoutMs: 20_000,
@@ -109,6 +129,36 @@ it('promotes a replica (timeline + 1) and rewinds the diverged old primary into 
     'streaming on timeline 2',
   );
   expect(status.role).toBe('replica');
+}
+
+it('promotes a replica (timeline + 1) and rewinds the diverged old primary into a replica', async () => {
+  const { scope, first, second, newLease } = await divergedOldPrimary();
+  expect(await rewind(scope, second, newLease)).toMatchObject({
+    ok: true,
+    message: 'rewound, following the new primary',
+  });
+  await followsTheNewPrimary(first, second);
+}, 120_000);
+
+it('clones a diverged member anew without pg_rewind when remove_data_directory_on_diverged_timelines is set', async () => {
+  const { scope, first, second, newLease } = await divergedOldPrimary({
+    use_pg_rewind: false,
+    remove_data_directory_on_diverged_timelines: true,
+  });
+  expect(await rewind(scope, second, newLease)).toMatchObject({
+    ok: true,
+    message: 'reinitialized from the new primary',
+  });
+  await followsTheNewPrimary(first, second);
+}, 120_000);
+
+it('leaves a diverged member as it is when use_pg_rewind is off and nothing allows removing its data', async () => {
+  const { scope, first, second, newLease } = await divergedOldPrimary({ use_pg_rewind: false });
+  const refused = await rewind(scope, second, newLease);
+  expect(refused.ok).toBe(false);
+  expect(refused.message).toContain('use_pg_rewind is off');
+  expect(first.agent!.machine.role).not.toBe('primary');
+  expect(existsSync(join(first.config.postgresql.data_dir, 'PG_VERSION'))).toBe(true);
 }, 120_000);
 
 it('demotes a primary whose lease stops being renewed before ttl', async () => {

@@ -147,6 +147,9 @@ class PostgresqlDto {
   @IsBoolean()
   remove_data_directory_on_rewind_failure = false;
 
+  @IsBoolean()
+  remove_data_directory_on_diverged_timelines = false;
+
   @ValidateNested()
   @Type(() => CallbacksDto)
   callbacks = new CallbacksDto();

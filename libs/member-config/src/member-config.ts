@@ -56,6 +56,7 @@ export interface PostgresqlConfig {
   readonly pg_hba: readonly string[];
   readonly use_pg_rewind: boolean;
   readonly remove_data_directory_on_rewind_failure: boolean;
+  readonly remove_data_directory_on_diverged_timelines: boolean;
   readonly callbacks: Readonly<Partial<Record<CallbackAction, string>>>;
   /** Seconds a callback may run before it is killed. */
   readonly callback_timeout: number;

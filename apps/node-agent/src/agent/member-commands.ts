@@ -181,7 +181,7 @@ export class MemberCommands {
     });
     return outcome === 'rewound'
       ? 'rewound, following the new primary'
-      : 'pg_rewind failed: reinitialized';
+      : 'reinitialized from the new primary';
   }
 
   /** Not a lifecycle operation: it runs beside one, as a forced maintenance must act at once. */

@@ -221,9 +221,25 @@ export class PostgresLifecycle {
 
   /**
    * pg_rewind from `sourceConnUrl` (a no-op when the timelines have not diverged), then start as its
-   * replica; when it fails and `remove_data_directory_on_rewind_failure` is set, clone anew instead.
+   * replica. As Patroni: with `use_pg_rewind` off, or when pg_rewind fails, the member clones anew if
+   * `remove_data_directory_on_diverged_timelines` (or, for a failure, `..._on_rewind_failure`) is set,
+   * and stays as it is otherwise.
    */
   async rewind(sourceConnUrl: string): Promise<'rewound' | 'reinitialized'> {
+    const {
+      use_pg_rewind: usePgRewind,
+      remove_data_directory_on_rewind_failure: removeOnFailure,
+      remove_data_directory_on_diverged_timelines: removeOnDiverged,
+    } = this.config.postgresql;
+    if (!usePgRewind) {
+      if (!removeOnDiverged)
+        throw new LifecycleRefusal(
+          'the timelines diverged and use_pg_rewind is off: set remove_data_directory_on_diverged_timelines, or reinitialize this member',
+        );
+      this.logger.warn({ msg: 'reinitializing due to diverged timelines' });
+      await this.reinitialize(sourceConnUrl);
+      return 'reinitialized';
+    }
     if (this.running) await this.shutdown('fast');
     const source =
       this.config.postgresql.authentication.rewind ??
@@ -243,7 +259,7 @@ export class PostgresLifecycle {
         },
       );
     } catch (error) {
-      if (!this.config.postgresql.remove_data_directory_on_rewind_failure) throw error;
+      if (!removeOnFailure && !removeOnDiverged) throw error;
       this.logger.warn({ msg: 'pg_rewind failed: cloning anew', err: error });
       await this.reinitialize(sourceConnUrl);
       return 'reinitialized';
