@@ -9,9 +9,11 @@
  * not, hence this file.
  *
  * The cache is named after the bundle's size and modification time: V8 checks only the source length,
- * and a rebuilt bundle of the same length must not run stale code (a build also removes every cache). It is written once, a few seconds after
- * the start or at exit if that comes first, so that it holds the code the service's boot compiled. A
- * directory the service may not write (a read-only image) only costs the speed-up.
+ * and a rebuilt bundle of the same length must not run stale code (a build also removes every cache).
+ * It is written once, a few seconds after the start or at exit if that comes first, so that it holds the
+ * code the service's boot compiled. A directory the service may not write (a read-only image) only
+ * costs the speed-up. The script has no dynamic-import loader: the only `import()` calls left in a
+ * bundle are NestJS's probes for optional packages natroni does not install, which fail either way.
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';

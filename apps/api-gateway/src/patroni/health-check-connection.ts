@@ -6,11 +6,11 @@ import type { StatusAnswer } from './status-responder.ts';
  * Serves one TCP connection of a member listener: it answers the health checks itself, straight on the
  * socket, and hands the connection to Node's HTTP server at the first request that is anything else.
  *
- * Why not Node's HTTP server for everything: on the two cores of this machine kind, with wrk on one of
- * them, `http.createServer` with a fixed body tops out at 24-31k requests/s, and the gateway's answers
- * from memory cost little beside it; the same answers written on the socket reach about 57k at a lower
- * p99 (issue 5 asks for 30k at p99 5 ms). No library on the npm registry serves HTTP faster without a
- * native binary fetched from elsewhere.
+ * Why not Node's HTTP server for everything: on the two cores of this machine kind, with wrk beside it,
+ * `http.createServer` with a fixed body tops out at 24-31k requests/s, and the gateway's answers from
+ * memory cost little beside it. A fixed body written on the socket reached 57k, and the gateway answers
+ * about 40k this way at a lower p99 (issue 5 asks for 30k at p99 5 ms). No library on the npm registry
+ * serves HTTP faster without a native binary fetched from elsewhere.
  *
  * What it answers is deliberately narrow: an HTTP/1.0 or 1.1 GET, HEAD or OPTIONS with an origin-form
  * target, well-formed header lines, a Host header on 1.1, no body and no upgrade, that the
@@ -160,6 +160,12 @@ export function serveHealthChecks(connection: HealthCheckConnection): void {
       if (end === -1) {
         if (pending.length > MAX_HEAD_BYTES) break;
         flush(replies);
+        // A client that pipelines without reading its answers is not read further until it does, as
+        // Node's own server does.
+        if (socket.writableNeedDrain) {
+          socket.pause();
+          socket.once('drain', () => socket.resume());
+        }
         return;
       }
       const head =
