@@ -13,6 +13,7 @@ import {
   ClusterStore,
   ClusterWatch,
   LeaderLease,
+  memberKey,
   type ClusterView,
 } from '../../../libs/dcs/src/index.ts';
 import { leaseMarginMs, renewalIntervalMs } from '../../../libs/domain/src/index.ts';
@@ -71,6 +72,8 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   private grants!: FailsafeGrants;
   private cycling = false;
   private cycleRequested = false;
+  /** The last cycle found no agent: its first status in KV then wakes the loop, not the retry timer. */
+  private awaitingAgent = false;
   private stopped = false;
   private cycleTimer: ReturnType<typeof setTimeout> | undefined;
   private renewalTimer: ReturnType<typeof setInterval> | undefined;
@@ -112,8 +115,9 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.grants = new FailsafeGrants(this.context, new FailsafeNotices(this.nc, namespace, scope));
     await this.grants.start(this.settings.http);
     lease.onLost((reason, lapsed) => void this.leaseLost(reason, lapsed));
+    const ownKey = memberKey(member).name;
     watch.subscribe((_view, key) => {
-      if (WAKING_KEYS.has(key)) this.wake();
+      if (WAKING_KEYS.has(key) || (this.awaitingAgent && key === ownKey)) this.wake();
     });
     const renewEvery = renewalIntervalMs(timings.ttlMs, leaseMarginMs(timings.ttlMs));
     this.renewalTimer = setInterval(() => void this.renew(), renewEvery);
@@ -187,6 +191,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     const timings = timingsOf(view, this.config);
     const mine = await this.ownStatus(view);
     // An agent still starting (or restarting) is asked again soon, not a whole loop_wait later.
+    this.awaitingAgent = !mine;
     if (!mine) return AGENT_RETRY_MS;
     if (!view.initialize) {
       await raceToBootstrap(context);
