@@ -23,13 +23,19 @@ import { participantOf, probeMembers, walPositionOf } from './peer-probe.ts';
 /** A replica that has not streamed for this long while the leader is on a newer timeline is rewound. */
 const DIVERGED_AFTER_MS = 3_000;
 
-/** A member without a data directory clones it from the leader (or a running `clonefrom` member). */
-export async function cloneFromLeader(context: ElectionContext, view: ClusterView): Promise<void> {
+/**
+ * A member without a data directory clones it from the leader (or a running `clonefrom` member).
+ * Returns the leader it waits for while that leader's PostgreSQL is not running yet.
+ */
+export async function cloneFromLeader(
+  context: ElectionContext,
+  view: ClusterView,
+): Promise<string | undefined> {
   const leader = view.leader?.value.member;
   const source = leader ? view.members.get(leader)?.value : undefined;
   if (!leader || !source || source.state !== 'running') {
     context.logger.log({ msg: 'waiting for leader to bootstrap' });
-    return;
+    return leader;
   }
   context.logger.log({ msg: `bootstrap from leader '${leader}'` });
   const reply = await context.agents.request(
@@ -39,6 +45,7 @@ export async function cloneFromLeader(context: ElectionContext, view: ClusterVie
     AGENT_TIMEOUT_MS.clone,
   );
   if (!reply.ok) context.logger.error({ msg: `could not clone from ${leader}: ${reply.message}` });
+  return undefined;
 }
 
 /**

@@ -72,8 +72,11 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   private grants!: FailsafeGrants;
   private cycling = false;
   private cycleRequested = false;
-  /** The last cycle found no agent: its first status in KV then wakes the loop, not the retry timer. */
-  private awaitingAgent = false;
+  /**
+   * The member whose next status in KV wakes the loop, not a timer: this member while its agent is
+   * still starting, or the new leader a clone waits for.
+   */
+  private awaitedMember: string | undefined;
   private stopped = false;
   private cycleTimer: ReturnType<typeof setTimeout> | undefined;
   private renewalTimer: ReturnType<typeof setInterval> | undefined;
@@ -115,9 +118,11 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.grants = new FailsafeGrants(this.context, new FailsafeNotices(this.nc, namespace, scope));
     await this.grants.start(this.settings.http);
     lease.onLost((reason, lapsed) => void this.leaseLost(reason, lapsed));
-    const ownKey = memberKey(member).name;
     watch.subscribe((_view, key) => {
-      if (WAKING_KEYS.has(key) || (this.awaitingAgent && key === ownKey)) this.wake();
+      const awaited = this.awaitedMember;
+      if (WAKING_KEYS.has(key) || (awaited !== undefined && key === memberKey(awaited).name)) {
+        this.wake();
+      }
     });
     const renewEvery = renewalIntervalMs(timings.ttlMs, leaseMarginMs(timings.ttlMs));
     this.renewalTimer = setInterval(() => void this.renew(), renewEvery);
@@ -190,9 +195,12 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     const view = context.watch.view;
     const timings = timingsOf(view, this.config);
     const mine = await this.ownStatus(view);
+    this.awaitedMember = undefined;
     // An agent still starting (or restarting) is asked again soon, not a whole loop_wait later.
-    this.awaitingAgent = !mine;
-    if (!mine) return AGENT_RETRY_MS;
+    if (!mine) {
+      this.awaitMember(context.member, view);
+      return AGENT_RETRY_MS;
+    }
     if (!view.initialize) {
       await raceToBootstrap(context);
       return undefined;
@@ -203,7 +211,8 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       return undefined;
     }
     if (mine.role === 'uninitialized') {
-      await cloneFromLeader(context, view);
+      const leader = await cloneFromLeader(context, view);
+      if (leader !== undefined) this.awaitMember(leader, view);
       return undefined;
     }
     if (hold) {
@@ -238,6 +247,16 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     }
     const retryAt = await this.followers.race(view, mine, timings);
     return retryAt === undefined ? undefined : Math.max(0, retryAt - performance.now());
+  }
+
+  /**
+   * Wakes the loop at the member's next status; at once if that status already changed while the
+   * cycle ran on an older view (the watch saw it before anyone was waiting for it).
+   */
+  private awaitMember(member: string, cycleView: ClusterView): void {
+    this.awaitedMember = member;
+    const seen = cycleView.members.get(member)?.revision;
+    if (this.context.watch.view.members.get(member)?.revision !== seen) this.cycleRequested = true;
   }
 
   /**
