@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
 import type { MemberConfig } from '../../../../libs/member-config/src/index.ts';
+import { syncDataDir } from './data-dir-sync.ts';
 import type { OsUser } from './os-user.ts';
 import { quoteIdentifier, quoteLiteral } from './postgres-pool.ts';
 import { runPostgresTool } from './postgres-tool.ts';
@@ -38,7 +39,7 @@ export async function runInitdb(config: MemberConfig, osUser: OsUser): Promise<v
   const secretDir = await mkdtemp(join(tmpdir(), 'natroni-initdb-'));
   try {
     await chown(secretDir, osUser.uid, osUser.gid);
-    const args = [`--pgdata=${dataDir}`, `--username=${superuser.username}`];
+    const args = [`--pgdata=${dataDir}`, `--username=${superuser.username}`, '--no-sync'];
     if (superuser.password !== undefined) {
       const pwfile = join(secretDir, 'pwfile');
       await writeFile(pwfile, `${superuser.password}\n`, { mode: 0o600 });
@@ -52,6 +53,7 @@ export async function runInitdb(config: MemberConfig, osUser: OsUser): Promise<v
       timeoutMs: INITDB_TIMEOUT_MS,
       cwd: secretDir,
     });
+    await syncDataDir(dataDir);
   } finally {
     await rm(secretDir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 import type { MemberConfig } from '../../../../libs/member-config/src/index.ts';
+import { syncDataDir } from './data-dir-sync.ts';
 import type { OsUser } from './os-user.ts';
 import { conninfo } from './postgres-settings.ts';
 import { runPostgresTool } from './postgres-tool.ts';
@@ -43,6 +44,7 @@ export async function runBaseBackup(
     '--wal-method=stream',
     '--checkpoint=fast',
     '--no-password',
+    '--no-sync',
   ];
   if (slotName !== undefined) args.push(`--slot=${slotName}`);
   await runPostgresTool('pg_basebackup', args, {
@@ -51,4 +53,5 @@ export async function runBaseBackup(
     timeoutMs: BASEBACKUP_TIMEOUT_MS,
     env: access.env,
   });
+  await syncDataDir(config.postgresql.data_dir);
 }
