@@ -22,18 +22,16 @@ import {
   waitUntil,
   type LocalMember,
 } from '../libs/harness/src/index.ts';
-import {
-  isPrimary,
-  isReplica,
-  primaries,
-  streamingReplicas,
-} from '../test/support/postgres-probe.ts';
+import { MemberWatch } from '../test/support/member-watch.ts';
+import { primaries } from '../test/support/postgres-probe.ts';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const BOOTSTRAP_ONLY = process.argv.slice(2).includes('bootstrap');
 /** What the trials leave on disk, removed once the benchmark is over. */
 const leftovers: { dispose(): Promise<void> }[] = [];
 const SCOPE = 'bench';
+/** The trials poll the members every 10 ms through this, on connections held from poll to poll. */
+const watch = new MemberWatch();
 const TTL_MS = DEFAULT_HA_TIMINGS.ttlSeconds * 1000;
 
 function median(values: number[]): number {
@@ -81,7 +79,7 @@ async function startCluster(): Promise<{
   try {
     const primary = await until(async () => {
       if (failed) throw new Error('the cluster failed to start');
-      for (const probe of probes) if (await isPrimary(probe)) return probe;
+      for (const probe of probes) if ((await watch.inRecovery(probe)) === false) return probe;
       return undefined;
     }, 'a writable primary while the cluster starts');
     const writable = performance.now() - startedAt;
@@ -126,8 +124,10 @@ function until<T>(
 async function onePrimary(cluster: LocalCluster, except?: string): Promise<LocalMember> {
   return until(
     async () => {
-      const found = await primaries(cluster);
-      return found.length === 1 && found[0] !== except ? cluster.member(found[0]) : undefined;
+      const found = [];
+      for (const member of cluster.members)
+        if ((await watch.inRecovery(member)) === false) found.push(member);
+      return found.length === 1 && found[0].name !== except ? found[0] : undefined;
     },
     `one primary${except ? ` other than ${except}` : ''}`,
   );
@@ -136,9 +136,10 @@ async function onePrimary(cluster: LocalCluster, except?: string): Promise<Local
 async function streamsFrom(primary: LocalMember, replicas: LocalMember[]): Promise<true> {
   return until(
     async () => {
-      const streaming = await streamingReplicas(primary);
+      const streaming = await watch.streamingReplicas(primary);
       for (const replica of replicas) {
-        if (!streaming.includes(replica.name) || !(await isReplica(replica))) return undefined;
+        if (!streaming.includes(replica.name) || !(await watch.inRecovery(replica)))
+          return undefined;
       }
       return true;
     },
@@ -164,7 +165,7 @@ async function switchoverTrial(cluster: LocalCluster) {
     text: await response.text(),
   }));
   await until(
-    async () => ((await isPrimary(candidate)) ? true : undefined),
+    async () => ((await watch.inRecovery(candidate)) === false ? true : undefined),
     `${candidate.name} writable`,
   );
   const writable = performance.now() - startedAt;
@@ -321,6 +322,7 @@ async function main(): Promise<void> {
       await stopCluster(cluster);
     }
   } finally {
+    await watch.close();
     for (const leftover of leftovers) await leftover.dispose();
   }
 }

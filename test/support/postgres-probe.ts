@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { LocalCluster, LocalMember } from '../../libs/harness/src/index.ts';
 
 /** The local cluster's superuser, as scripts/local-cluster.ts and LocalCluster configure it. */
-const SUPERUSER = { user: 'postgres', password: 'postgres', database: 'postgres' };
+export const SUPERUSER = { user: 'postgres', password: 'postgres', database: 'postgres' };
 
 export async function withClient<T>(
   member: LocalMember,

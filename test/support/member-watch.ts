@@ -1,0 +1,79 @@
+import pg from 'pg';
+import type { LocalMember } from '../../libs/harness/src/index.ts';
+import { SUPERUSER } from './postgres-probe.ts';
+
+const CONNECT_TIMEOUT_MS = 2_000;
+
+/**
+ * One connection per member, kept open from poll to poll. A benchmark that polls every 10 ms through
+ * new connections makes the members it times fork a backend and run a SCRAM exchange per poll, some 30
+ * of them a second, on the same two cores as the bootstrap it measures. A connection that fails is
+ * dropped and made anew at the next poll, so a member that is down or restarting reads as not answering.
+ */
+export class MemberWatch {
+  /** By PostgreSQL port: successive clusters reuse the member names. */
+  private readonly clients = new Map<number, Promise<pg.Client>>();
+
+  /** The member's pg_is_in_recovery(), or undefined while it does not answer. */
+  async inRecovery(member: LocalMember): Promise<boolean | undefined> {
+    const rows = await this.rows<{ recovery: boolean }>(
+      member,
+      'SELECT pg_is_in_recovery() AS recovery',
+    );
+    return rows?.[0]?.recovery;
+  }
+
+  /** Names of the members streaming from `primary`, from its pg_stat_replication. */
+  async streamingReplicas(primary: LocalMember): Promise<string[]> {
+    const rows = await this.rows<{ application_name: string }>(
+      primary,
+      "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1",
+    );
+    return (rows ?? []).map((row) => row.application_name);
+  }
+
+  async close(): Promise<void> {
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(
+      clients.map((connecting) =>
+        connecting.then(
+          (client) => client.end().catch(() => undefined),
+          () => undefined,
+        ),
+      ),
+    );
+  }
+
+  private async rows<R extends pg.QueryResultRow>(
+    member: LocalMember,
+    text: string,
+  ): Promise<R[] | undefined> {
+    const connecting = this.clients.get(member.ports.postgres) ?? this.connect(member);
+    this.clients.set(member.ports.postgres, connecting);
+    try {
+      const client = await connecting;
+      return (await client.query<R>(text)).rows;
+    } catch {
+      this.clients.delete(member.ports.postgres);
+      void connecting.then(
+        (client) => client.end().catch(() => undefined),
+        () => undefined,
+      );
+      return undefined;
+    }
+  }
+
+  private async connect(member: LocalMember): Promise<pg.Client> {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: member.ports.postgres,
+      ...SUPERUSER,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: CONNECT_TIMEOUT_MS,
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+    return client;
+  }
+}
