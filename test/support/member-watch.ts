@@ -1,8 +1,8 @@
 import pg from 'pg';
 import type { LocalMember } from '../../libs/harness/src/index.ts';
-import { SUPERUSER } from './postgres-probe.ts';
+import { probeClient } from './postgres-probe.ts';
 
-const CONNECT_TIMEOUT_MS = 2_000;
+const TIMEOUT_MS = 2_000;
 
 /**
  * One connection per member, kept open from poll to poll. A benchmark that polls every 10 ms through
@@ -65,14 +65,7 @@ export class MemberWatch {
   }
 
   private async connect(member: LocalMember): Promise<pg.Client> {
-    const client = new pg.Client({
-      host: '127.0.0.1',
-      port: member.ports.postgres,
-      ...SUPERUSER,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      query_timeout: CONNECT_TIMEOUT_MS,
-    });
-    client.on('error', () => undefined);
+    const client = probeClient(member, TIMEOUT_MS);
     await client.connect();
     return client;
   }

@@ -2,13 +2,10 @@ import pg from 'pg';
 import type { LocalCluster, LocalMember } from '../../libs/harness/src/index.ts';
 
 /** The local cluster's superuser, as scripts/local-cluster.ts and LocalCluster configure it. */
-export const SUPERUSER = { user: 'postgres', password: 'postgres', database: 'postgres' };
+const SUPERUSER = { user: 'postgres', password: 'postgres', database: 'postgres' };
 
-export async function withClient<T>(
-  member: LocalMember,
-  work: (client: pg.Client) => Promise<T>,
-  timeoutMs = 2_000,
-): Promise<T> {
+/** A superuser client of the member's PostgreSQL, not yet connected, with `timeoutMs` on every step. */
+export function probeClient(member: LocalMember, timeoutMs: number): pg.Client {
   const client = new pg.Client({
     host: '127.0.0.1',
     port: member.ports.postgres,
@@ -18,6 +15,15 @@ export async function withClient<T>(
     query_timeout: timeoutMs,
   });
   client.on('error', () => undefined);
+  return client;
+}
+
+export async function withClient<T>(
+  member: LocalMember,
+  work: (client: pg.Client) => Promise<T>,
+  timeoutMs = 2_000,
+): Promise<T> {
+  const client = probeClient(member, timeoutMs);
   await client.connect();
   try {
     return await work(client);
