@@ -1,8 +1,16 @@
 import pg from 'pg';
 import type { LocalMember } from '../../libs/harness/src/index.ts';
-import { probeClient } from './postgres-probe.ts';
+import { probeClient, RECOVERY_QUERY, STREAMING_QUERY } from './postgres-probe.ts';
 
 const TIMEOUT_MS = 2_000;
+
+/** Ends a connection, or one still connecting, whatever state it is in. */
+function endQuietly(connecting: Promise<pg.Client>): Promise<void> {
+  return connecting.then(
+    (client) => client.end().catch(() => undefined),
+    () => undefined,
+  );
+}
 
 /**
  * One connection per member, kept open from poll to poll. A benchmark that polls every 10 ms through
@@ -16,33 +24,20 @@ export class MemberWatch {
 
   /** The member's pg_is_in_recovery(), or undefined while it does not answer. */
   async inRecovery(member: LocalMember): Promise<boolean | undefined> {
-    const rows = await this.rows<{ recovery: boolean }>(
-      member,
-      'SELECT pg_is_in_recovery() AS recovery',
-    );
+    const rows = await this.rows<{ recovery: boolean }>(member, RECOVERY_QUERY);
     return rows?.[0]?.recovery;
   }
 
   /** Names of the members streaming from `primary`, from its pg_stat_replication. */
   async streamingReplicas(primary: LocalMember): Promise<string[]> {
-    const rows = await this.rows<{ application_name: string }>(
-      primary,
-      "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1",
-    );
+    const rows = await this.rows<{ application_name: string }>(primary, STREAMING_QUERY);
     return (rows ?? []).map((row) => row.application_name);
   }
 
   async close(): Promise<void> {
     const clients = [...this.clients.values()];
     this.clients.clear();
-    await Promise.all(
-      clients.map((connecting) =>
-        connecting.then(
-          (client) => client.end().catch(() => undefined),
-          () => undefined,
-        ),
-      ),
-    );
+    await Promise.all(clients.map(endQuietly));
   }
 
   private async rows<R extends pg.QueryResultRow>(
@@ -56,10 +51,7 @@ export class MemberWatch {
       return (await client.query<R>(text)).rows;
     } catch {
       this.clients.delete(member.ports.postgres);
-      void connecting.then(
-        (client) => client.end().catch(() => undefined),
-        () => undefined,
-      );
+      void endQuietly(connecting);
       return undefined;
     }
   }

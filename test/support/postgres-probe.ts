@@ -4,6 +4,12 @@ import type { LocalCluster, LocalMember } from '../../libs/harness/src/index.ts'
 /** The local cluster's superuser, as scripts/local-cluster.ts and LocalCluster configure it. */
 const SUPERUSER = { user: 'postgres', password: 'postgres', database: 'postgres' };
 
+/** Whether the member is in recovery: false on a primary, true on a replica. */
+export const RECOVERY_QUERY = 'SELECT pg_is_in_recovery() AS recovery';
+/** The members streaming from the primary this runs on, by name. */
+export const STREAMING_QUERY =
+  "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1";
+
 /** A superuser client of the member's PostgreSQL, not yet connected, with `timeoutMs` on every step. */
 export function probeClient(member: LocalMember, timeoutMs: number): pg.Client {
   const client = new pg.Client({
@@ -36,9 +42,7 @@ export async function withClient<T>(
 export async function isPrimary(member: LocalMember): Promise<boolean> {
   try {
     return await withClient(member, async (client) => {
-      const result = await client.query<{ recovery: boolean }>(
-        'SELECT pg_is_in_recovery() AS recovery',
-      );
+      const result = await client.query<{ recovery: boolean }>(RECOVERY_QUERY);
       return result.rows[0]?.recovery === false;
     });
   } catch {
@@ -50,9 +54,7 @@ export async function isPrimary(member: LocalMember): Promise<boolean> {
 export async function isReplica(member: LocalMember): Promise<boolean> {
   try {
     return await withClient(member, async (client) => {
-      const result = await client.query<{ recovery: boolean }>(
-        'SELECT pg_is_in_recovery() AS recovery',
-      );
+      const result = await client.query<{ recovery: boolean }>(RECOVERY_QUERY);
       return result.rows[0]?.recovery === true;
     });
   } catch {
@@ -71,9 +73,7 @@ export async function primaries(cluster: LocalCluster): Promise<string[]> {
 export async function streamingReplicas(primary: LocalMember): Promise<string[]> {
   try {
     return await withClient(primary, async (client) => {
-      const result = await client.query<{ application_name: string }>(
-        "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1",
-      );
+      const result = await client.query<{ application_name: string }>(STREAMING_QUERY);
       return result.rows.map((row) => row.application_name);
     });
   } catch {
