@@ -11,8 +11,9 @@
  *   node dist/scripts/bundle-services.js      (npm run build runs it after tsc)
  */
 import { build, type BuildOptions } from 'esbuild';
-import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { escapeNonAscii } from './ascii-source.ts';
 
 const SERVICES = ['node-agent', 'election', 'api-gateway', 'metrics'] as const;
 
@@ -38,16 +39,19 @@ const COMMON: BuildOptions = {
   logLevel: 'warning',
 };
 
-function bundleApp(repoDir: string, app: string, outfile: string): Promise<unknown> {
-  return build({
+async function bundleApp(repoDir: string, app: string, outfile: string): Promise<void> {
+  const { outputFiles } = await build({
     ...COMMON,
     entryPoints: [resolve(repoDir, 'dist/apps', app, 'src/main.js')],
     outfile,
+    write: false,
     external: OPTIONAL_PACKAGES,
     // ESM-only dependencies read import.meta.url (createRequire); in one CommonJS file it is the file's.
     define: { 'import.meta.url': '__bundleUrl' },
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
+  await mkdir(dirname(outfile), { recursive: true });
+  await writeFile(outfile, escapeNonAscii(outputFiles[0].text));
 }
 
 async function main(): Promise<void> {
