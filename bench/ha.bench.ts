@@ -72,7 +72,6 @@ async function startCluster(): Promise<{
     },
     restapiCredentials: { username: 'admin', password: 'admin' },
     logToFiles: true,
-    gatewayWorkers: 1,
   });
   let failed = false;
   starting.catch(() => (failed = true));

@@ -15,7 +15,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { escapeNonAscii } from './ascii-source.ts';
 
-const SERVICES = ['node-agent', 'election', 'api-gateway', 'metrics'] as const;
+/** The four services, and `composed`, which runs several of them in one process (NATRONI_SERVICES). */
+const SERVICE_PROCESSES = ['node-agent', 'election', 'api-gateway', 'metrics', 'composed'] as const;
 
 /**
  * Packages that NestJS, fastify and pg load only when a feature asks for them, inside a try/catch, and
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   // Starts afresh, so that no code cache of an older build is left behind.
   await rm(bundles, { recursive: true, force: true });
   await Promise.all([
-    ...SERVICES.flatMap((app) => [
+    ...SERVICE_PROCESSES.flatMap((app) => [
       bundleApp(repoDir, app, resolve(bundles, app, 'app.cjs')),
       build({
         ...COMMON,

@@ -34,8 +34,6 @@ export async function startE2eCluster(
     restapiCredentials: { username: 'admin', password: 'admin' },
     logToFiles: true,
     tags,
-    // Eight Node services already boot on two cores; test/integration/gateway-workers.spec.ts runs workers.
-    gatewayWorkers: 1,
   });
   return cluster;
 }

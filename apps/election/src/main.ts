@@ -1,4 +1,4 @@
 import { bootService } from '../../../libs/service-core/src/index.ts';
-import { ElectionModule } from './election.module.ts';
+import { ELECTION_SERVICE } from './election-service.ts';
 
-void bootService('election', (settings, config) => ElectionModule.forRoot(settings, config));
+void bootService(ELECTION_SERVICE);

@@ -1,4 +1,4 @@
 import { bootService } from '../../../libs/service-core/src/index.ts';
-import { MetricsModule } from './metrics.module.ts';
+import { METRICS_SERVICE } from './metrics-service.ts';
 
-void bootService('metrics', (settings, config) => MetricsModule.forRoot(settings, config));
+void bootService(METRICS_SERVICE);

@@ -1,4 +1,4 @@
 import { bootService } from '../../../libs/service-core/src/index.ts';
-import { NodeAgentModule } from './node-agent.module.ts';
+import { NODE_AGENT_SERVICE } from './node-agent-service.ts';
 
-void bootService('node-agent', (settings, config) => NodeAgentModule.forRoot(settings, config));
+void bootService(NODE_AGENT_SERVICE);

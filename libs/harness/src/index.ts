@@ -22,6 +22,7 @@ export {
 } from './leftover-processes.ts';
 export {
   ServiceProcess,
+  type ComposedProcessOptions,
   type HealthAnswer,
   type ServiceApp,
   type ServiceProcessOptions,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freeListenPort } from './free-port.ts';
 import { NatsServerProcess } from './nats-server-process.ts';
-import { ServiceProcess, type ServiceApp } from './service-process.ts';
+import { ServiceProcess } from './service-process.ts';
 
 export interface MemberPorts {
   postgres: number;
@@ -73,8 +73,6 @@ export interface LocalClusterOptions {
    * the partition tests put a relay there that they can cut.
    */
   memberNatsPorts?: Readonly<Record<string, number>>;
-  /** The gateway's NATRONI_GATEWAY_WORKERS; its own default (one per core but one) when absent. */
-  gatewayWorkers?: number;
 }
 
 export interface LocalMember {
@@ -86,35 +84,33 @@ export interface LocalMember {
   election: ServiceProcess;
 }
 
-function launchService(
-  options: LocalClusterOptions,
-  app: ServiceApp,
-  httpPort: number,
-  env: Record<string, string>,
-  label: string,
-): ServiceProcess {
-  const logFile = options.logToFiles ? join(options.baseDir, 'logs', `${label}.log`) : undefined;
-  return ServiceProcess.start({ app, repoDir: options.repoDir, httpPort, env, logFile });
+function logFile(options: LocalClusterOptions, label: string): string | undefined {
+  return options.logToFiles ? join(options.baseDir, 'logs', `${label}.log`) : undefined;
 }
 
 function launch(options: LocalClusterOptions, app: 'node-agent' | 'election', member: LocalMember) {
-  const port = app === 'node-agent' ? member.ports.agent : member.ports.election;
-  const label = `${member.name}-${app === 'node-agent' ? 'agent' : 'election'}`;
-  return launchService(options, app, port, { NATRONI_CONFIG: member.configFile }, label);
+  return ServiceProcess.start({
+    app,
+    repoDir: options.repoDir,
+    httpPort: app === 'node-agent' ? member.ports.agent : member.ports.election,
+    env: { NATRONI_CONFIG: member.configFile },
+    logFile: logFile(options, `${member.name}-${app === 'node-agent' ? 'agent' : 'election'}`),
+  });
 }
 
 /**
  * A complete natroni cluster on one machine, as local processes: nats-server with JetStream, and for
- * each member a node-agent and an election, then the api-gateway and metrics. `npm start` runs it; the
- * end-to-end suites start their clusters through the same code.
+ * each member a node-agent and an election, then the api-gateway and metrics, composed in one process as
+ * DESIGN.md allows a small deployment to run them (one NestJS process fewer to load on a shared machine).
+ * `npm start` runs it; the end-to-end suites start their clusters through the same code.
  */
 export class LocalCluster {
   private constructor(
     readonly options: LocalClusterOptions,
     readonly nats: NatsServerProcess,
     readonly members: LocalMember[],
-    readonly gateway: ServiceProcess,
-    readonly metrics: ServiceProcess,
+    /** The api-gateway (one process, no workers) and metrics. */
+    readonly clusterServices: ServiceProcess,
   ) {}
 
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
@@ -145,27 +141,18 @@ export class LocalCluster {
         );
       }
       // The gateway and metrics come last: neither is needed for the bootstrap.
-      const workers = options.gatewayWorkers;
-      const gateway = launchService(
-        options,
-        'api-gateway',
-        options.ports.gateway,
-        {
-          ...gatewayEnvironment(options, nats.url, members),
-          ...(workers === undefined ? {} : { NATRONI_GATEWAY_WORKERS: String(workers) }),
-        },
-        'gateway',
-      );
-      const metrics = launchService(
-        options,
-        'metrics',
-        options.ports.metrics,
-        clusterEnvironment(options, nats.url),
-        'metrics',
-      );
-      started.push(gateway, metrics);
-      await Promise.all([gateway, metrics].map((service) => service.healthWith(200, 30_000)));
-      return new LocalCluster(options, nats, members, gateway, metrics);
+      const clusterServices = ServiceProcess.startComposed({
+        services: [
+          { app: 'api-gateway', httpPort: options.ports.gateway },
+          { app: 'metrics', httpPort: options.ports.metrics },
+        ],
+        repoDir: options.repoDir,
+        env: gatewayEnvironment(options, nats.url, members),
+        logFile: logFile(options, 'gateway-metrics'),
+      });
+      started.push(clusterServices);
+      await clusterServices.healthWith(200, 30_000);
+      return new LocalCluster(options, nats, members, clusterServices);
     } catch (error) {
       await Promise.allSettled(started.map((service) => service.stop('SIGTERM', 10_000)));
       await nats.stop();
@@ -212,7 +199,7 @@ export class LocalCluster {
       );
     await stopAll(this.members.map((member) => member.election));
     await stopAll(this.members.map((member) => member.agent));
-    await stopAll([this.gateway, this.metrics]);
+    await stopAll([this.clusterServices]);
     await this.nats.stop();
   }
 

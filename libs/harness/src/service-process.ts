@@ -19,23 +19,51 @@ export interface ServiceProcessOptions {
   logFile?: string;
 }
 
+/** Several services in one process (dist/bundles/composed), each on its own HTTP port. */
+export interface ComposedProcessOptions extends Omit<ServiceProcessOptions, 'app' | 'httpPort'> {
+  services: readonly { readonly app: ServiceApp; readonly httpPort: number }[];
+}
+
 export interface HealthAnswer {
   status: number;
   body: { info?: Record<string, { status: string }>; error?: Record<string, { status: string }> };
 }
 
-/** One built natroni service run with `node`, as an operator runs it. */
+/** One built natroni process run with `node`, as an operator runs it: one service, or several composed. */
 export class ServiceProcess {
   private output = '';
 
   private constructor(
-    readonly app: ServiceApp,
-    readonly httpPort: number,
+    /** The service, or the composed services as `api-gateway+metrics`. */
+    readonly app: string,
+    /** Every service's HTTP port, in the order the services were given. */
+    readonly httpPorts: readonly number[],
     readonly child: ChildProcess,
     private readonly logFile: string | undefined,
   ) {}
 
   static start(options: ServiceProcessOptions): ServiceProcess {
+    return ServiceProcess.spawn(options.app, [options.httpPort], options, {
+      NATRONI_HTTP_PORT: String(options.httpPort),
+    });
+  }
+
+  static startComposed(options: ComposedProcessOptions): ServiceProcess {
+    const services = options.services;
+    return ServiceProcess.spawn(
+      services.map(({ app }) => app).join('+'),
+      services.map(({ httpPort }) => httpPort),
+      { ...options, app: 'composed' },
+      { NATRONI_SERVICES: services.map(({ app, httpPort }) => `${app}:${httpPort}`).join(',') },
+    );
+  }
+
+  private static spawn(
+    label: string,
+    httpPorts: readonly number[],
+    options: Omit<ServiceProcessOptions, 'app' | 'httpPort'> & { app: ServiceApp | 'composed' },
+    ports: Readonly<Record<string, string>>,
+  ): ServiceProcess {
     const main = resolve(options.repoDir, 'dist/bundles', options.app, 'main.cjs');
     if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
     const inherited = Object.fromEntries(
@@ -43,11 +71,11 @@ export class ServiceProcess {
     );
     const child = spawn(process.execPath, [main], {
       cwd: options.repoDir,
-      env: { ...inherited, ...options.env, NATRONI_HTTP_PORT: String(options.httpPort) },
+      env: { ...inherited, ...options.env, ...ports },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     registerChild(child);
-    const service = new ServiceProcess(options.app, options.httpPort, child, options.logFile);
+    const service = new ServiceProcess(label, httpPorts, child, options.logFile);
     if (options.logFile) {
       const log = createWriteStream(options.logFile, { flags: 'a' });
       child.stdout?.pipe(log);
@@ -60,6 +88,11 @@ export class ServiceProcess {
       child.stderr?.on('data', keep);
     }
     return service;
+  }
+
+  /** The first service's HTTP port: the only one, unless the process is composed. */
+  get httpPort(): number {
+    return this.httpPorts[0];
   }
 
   get pid(): number | undefined {
@@ -75,20 +108,21 @@ export class ServiceProcess {
     return this.logFile ? `see ${this.logFile}` : this.output;
   }
 
-  async health(): Promise<HealthAnswer> {
+  /** GET /health of the service listening on `port` (the first service's by default). */
+  async health(port: number = this.httpPort): Promise<HealthAnswer> {
     if (this.exited) throw new Error(`${this.app} exited: ${this.recentOutput}`);
-    const response = await fetch(`http://127.0.0.1:${this.httpPort}/health`, {
+    const response = await fetch(`http://127.0.0.1:${port}/health`, {
       signal: AbortSignal.timeout(3_000),
     });
     return { status: response.status, body: (await response.json()) as HealthAnswer['body'] };
   }
 
-  /** Polls GET /health until it answers with `status`. */
+  /** Polls GET /health of every service of the process until each answers with `status`; the first's answer. */
   healthWith(status: number, timeoutMs: number): Promise<HealthAnswer> {
     return waitUntil(
       async () => {
-        const health = await this.health();
-        return health.status === status ? health : undefined;
+        const answers = await Promise.all(this.httpPorts.map((port) => this.health(port)));
+        return answers.every((answer) => answer.status === status) ? answers[0] : undefined;
       },
       { timeoutMs, intervalMs: 100, what: `${this.app} GET /health to answer ${status}` },
     );

@@ -1,2 +1,8 @@
-export { bootService, failedToStart, loadServiceSettings } from './boot-service.ts';
+export { bootComposedServices, type ServiceDefinitionLoaders } from './boot-composed-services.ts';
+export {
+  bootService,
+  failedToStart,
+  loadServiceSettings,
+  type ServiceDefinition,
+} from './boot-service.ts';
 export { ServiceCoreModule } from './service-core.module.ts';

@@ -10,5 +10,10 @@ export {
   type NatsSettings,
   type ServiceSettings,
 } from './service-settings.ts';
+export {
+  COMPOSED_SERVICES_ENV,
+  composedServicesFromEnv,
+  type ComposedService,
+} from './composed-services.ts';
 export { ServiceSettingsError } from './service-settings-error.ts';
 export { SETTINGS_ENV, settingsFromEnv, type Environment } from './settings-from-env.ts';

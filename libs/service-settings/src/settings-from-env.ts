@@ -131,10 +131,16 @@ function isNatsServer(server: string): boolean {
   }
 }
 
-function httpPort(value: string | undefined, fallback: number, problems: string[]): number {
+/** A TCP port given as text, or `fallback` when none is given; a bad one is added to `problems`. */
+export function httpPort(
+  value: string | undefined,
+  fallback: number,
+  problems: string[],
+  variable: string = SETTINGS_ENV.httpPort,
+): number {
   if (value === undefined) return fallback;
   const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
   if (port >= 1 && port <= 65535) return port;
-  problems.push(`${SETTINGS_ENV.httpPort}: ${JSON.stringify(value)} is not a TCP port (1-65535)`);
+  problems.push(`${variable}: ${JSON.stringify(value)} is not a TCP port (1-65535)`);
   return fallback;
 }
