@@ -20,5 +20,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts
 COPY --from=build /opt/natroni/dist dist
 ENV NODE_ENV=production
-# The service to run is the command: dist/bundles/<service>/main.cjs (see docker-compose.yml).
+# The service to run is the command: dist/bundles/<service>/main.cjs (see docker-compose.yml), or
+# dist/bundles/composed/main.cjs with NATRONI_SERVICES naming several services for one container.
 ENTRYPOINT ["node"]
