@@ -62,7 +62,7 @@ export class ServiceProcess {
     label: string,
     httpPorts: readonly number[],
     options: Omit<ServiceProcessOptions, 'app' | 'httpPort'> & { app: ServiceApp | 'composed' },
-    ports: Readonly<Record<string, string>>,
+    portEnvironment: Readonly<Record<string, string>>,
   ): ServiceProcess {
     const main = resolve(options.repoDir, 'dist/bundles', options.app, 'main.cjs');
     if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
@@ -71,7 +71,7 @@ export class ServiceProcess {
     );
     const child = spawn(process.execPath, [main], {
       cwd: options.repoDir,
-      env: { ...inherited, ...options.env, ...ports },
+      env: { ...inherited, ...options.env, ...portEnvironment },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     registerChild(child);

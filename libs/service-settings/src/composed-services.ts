@@ -1,4 +1,4 @@
-import { SERVICE_DEFAULTS, type ServiceName } from './service-names.ts';
+import { SERVICE_DEFAULTS, SERVICE_NAMES, type ServiceName } from './service-names.ts';
 import { ServiceSettingsError } from './service-settings-error.ts';
 import { httpPort, SETTINGS_ENV, type Environment } from './settings-from-env.ts';
 
@@ -12,7 +12,7 @@ export interface ComposedService {
 }
 
 function isServiceName(name: string): name is ServiceName {
-  return Object.hasOwn(SERVICE_DEFAULTS, name);
+  return (SERVICE_NAMES as readonly string[]).includes(name);
 }
 
 /**
@@ -36,7 +36,7 @@ export function composedServicesFromEnv(env: Environment): ComposedService[] {
     const [name = '', port, ...rest] = item.split(':').map((part) => part.trim());
     if (!isServiceName(name) || rest.length > 0) {
       problems.push(
-        `${variable}: ${JSON.stringify(item)} is not <service>[:<port>] with a service among ${Object.keys(SERVICE_DEFAULTS).join(', ')}`,
+        `${variable}: ${JSON.stringify(item)} is not <service>[:<port>] with a service among ${SERVICE_NAMES.join(', ')}`,
       );
       continue;
     }
