@@ -14,6 +14,13 @@ afterAll(async () => {
 
 test('three members bootstrap into one primary and two streaming replicas that see its writes', async () => {
   cluster = await startE2eCluster('e2e-bootstrap');
+  // The start returns only once every member's PostgreSQL accepts connections.
+  const answers = await Promise.all(
+    cluster.members.map((member) =>
+      withClient(member, async (client) => (await client.query('SELECT 1 AS one')).rows[0].one),
+    ),
+  );
+  expect(answers).toEqual([1, 1, 1]);
   const primary = await waitForHealthyCluster(cluster, 60_000);
   expect(await primaries(cluster)).toEqual([primary]);
 

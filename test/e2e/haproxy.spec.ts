@@ -6,7 +6,7 @@ import {
   waitForHealthyCluster,
 } from '../support/e2e-cluster.ts';
 import { haproxyConfigFor, HaproxyProcess } from '../support/haproxy-process.ts';
-import { withClient } from '../support/postgres-probe.ts';
+import { SUPERUSER, withClient } from '../support/postgres-probe.ts';
 
 /**
  * The HAProxy recipe (deploy/haproxy/haproxy.cfg) with the real Debian haproxy in front of a local
@@ -23,8 +23,6 @@ afterAll(async () => {
   await haproxy?.stop();
   await disposeE2eCluster(cluster);
 });
-
-const SUPERUSER = { user: 'postgres', password: 'postgres', database: 'postgres' };
 
 async function throughHaproxy<T>(
   port: number,

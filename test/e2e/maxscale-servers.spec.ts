@@ -5,7 +5,7 @@ import {
   startE2eCluster,
   waitForHealthyCluster,
 } from '../support/e2e-cluster.ts';
-import { streamingReplicas } from '../support/postgres-probe.ts';
+import { streamingReplicas, SUPERUSER } from '../support/postgres-probe.ts';
 
 const SCOPE = 'e2e-maxscale';
 const AUTH = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
@@ -194,9 +194,7 @@ test('forced maintenance of a replica closes its client connections, keeps it st
   const client = new pg.Client({
     host: '127.0.0.1',
     port: replica.ports.postgres,
-    user: 'postgres',
-    password: 'postgres',
-    database: 'postgres',
+    ...SUPERUSER,
   });
   const closed = new Promise<void>((resolve) => client.on('error', () => resolve()));
   await client.connect();

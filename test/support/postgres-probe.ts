@@ -1,8 +1,16 @@
 import pg from 'pg';
-import type { LocalCluster, LocalMember } from '../../libs/harness/src/index.ts';
+import {
+  LOCAL_CLUSTER_SUPERUSER,
+  type LocalCluster,
+  type LocalMember,
+} from '../../libs/harness/src/index.ts';
 
-/** The local cluster's superuser, as scripts/local-cluster.ts and LocalCluster configure it. */
-const SUPERUSER = { user: 'postgres', password: 'postgres', database: 'postgres' };
+/** The local cluster's superuser, as pg.Client settings. */
+export const SUPERUSER = {
+  user: LOCAL_CLUSTER_SUPERUSER.username,
+  password: LOCAL_CLUSTER_SUPERUSER.password,
+  database: 'postgres',
+};
 
 /** Whether the member is in recovery: false on a primary, true on a replica. */
 export const RECOVERY_QUERY = 'SELECT pg_is_in_recovery() AS recovery';

@@ -33,6 +33,7 @@ export {
   freeClusterPorts,
   gatewayEnvironment,
   LocalCluster,
+  LOCAL_CLUSTER_SUPERUSER,
   memberConfigDocument,
   type ClusterPorts,
   type LocalClusterOptions,
