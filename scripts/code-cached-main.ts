@@ -10,8 +10,9 @@
  *
  * The cache is named after the bundle's size and modification time: V8 checks only the source length,
  * and a rebuilt bundle of the same length must not run stale code (a build also removes every cache).
- * It is written once, a few seconds after the start or at exit if that comes first, so that it holds the
- * code the service's boot compiled. A directory the service may not write (a read-only image) only
+ * It is written once, a few seconds after the start or at a clean exit (code 0) if that comes first, so
+ * that it holds the code the service's boot compiled: a start that fails early, on bad settings, would
+ * leave a partial cache that every later start accepts and none rewrites. A directory the service may not write (a read-only image) only
  * costs the speed-up. The script has no dynamic-import loader: the only `import()` calls left in a
  * bundle are NestJS's probes for optional packages natroni does not install, which fail either way.
  */
@@ -71,7 +72,9 @@ function runBundle(appFile: string): void {
       writeCache(cacheFile, script.createCachedData());
     };
     setTimeout(writeOnce, CACHE_WRITE_DELAY_MS).unref();
-    process.once('exit', writeOnce);
+    process.once('exit', (code) => {
+      if (code === 0) writeOnce();
+    });
   }
 }
 

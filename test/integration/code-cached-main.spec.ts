@@ -21,13 +21,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function writeApp(word: string, mtime: Date): Promise<void> {
+async function writeApp(word: string, mtime: Date, more = ''): Promise<void> {
   const file = join(dir, 'app.cjs');
   await writeFile(
     file,
     `const path = require('node:path');\n` +
       `module.exports = 'exported';\n` +
-      `console.log(JSON.stringify({ word: '${word}', file: __filename, dir: path.basename(__dirname), args: process.argv.slice(2) }));\n`,
+      `console.log(JSON.stringify({ word: '${word}', file: __filename, dir: path.basename(__dirname), args: process.argv.slice(2) }));\n` +
+      more,
   );
   await utimes(file, mtime, mtime);
 }
@@ -63,6 +64,16 @@ describe('a bundled service entry point with a code cache', () => {
     expect(written[0]).toMatch(/^\d+-\d+\.bin$/);
     expect(run().word).toBe('alpha');
     expect(await cacheFiles()).toEqual(written);
+  });
+
+  it('writes no cache when the app exits with a failure, and writes it at the next clean exit', async () => {
+    await writeApp('alpha', new Date('2026-01-01T00:00:00Z'), 'process.exitCode = 1;');
+    const failed = spawnSync(process.execPath, [join(dir, 'main.cjs')], { timeout: 20_000 });
+    expect(failed.status).toBe(1);
+    expect(await cacheFiles()).toEqual([]);
+    await writeApp('alpha', new Date('2026-01-01T00:00:00Z'));
+    run();
+    expect(await cacheFiles()).toHaveLength(1);
   });
 
   it('never runs the cached code of an older app.cjs of the same length', async () => {
