@@ -12,9 +12,10 @@
  * and a rebuilt bundle of the same length must not run stale code (a build also removes every cache).
  * It is written once, a few seconds after the start or at a clean exit (code 0) if that comes first, so
  * that it holds the code the service's boot compiled: a start that fails early, on bad settings, would
- * leave a partial cache that every later start accepts and none rewrites. A directory the service may not write (a read-only image) only
- * costs the speed-up. The script has no dynamic-import loader: the only `import()` calls left in a
- * bundle are NestJS's probes for optional packages natroni does not install, which fail either way.
+ * leave a partial cache that every later start accepts and none rewrites. A directory the service may
+ * not write (a read-only image) only costs the speed-up. The script has no dynamic-import loader: the
+ * only `import()` calls left in a bundle are NestJS's probes for optional packages natroni does not
+ * install, which fail either way.
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
