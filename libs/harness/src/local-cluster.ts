@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freeListenPort } from './free-port.ts';
 import { NatsServerProcess } from './nats-server-process.ts';
-import { waitForSqlConnections } from './postgres-readiness.ts';
+import { waitForSqlConnections } from './postgres-client.ts';
 import { ServiceProcess } from './service-process.ts';
 
 export interface MemberPorts {

@@ -5,10 +5,11 @@ import { appendFile, chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { registerChild, waitForExit } from './child-registry.ts';
 import { freePort } from './free-port.ts';
 import { killProcessesUnder } from './leftover-processes.ts';
+import { postgresClient } from './postgres-client.ts';
 import { ensureUnprivilegedUser, type OsUser } from './unprivileged-user.ts';
 import { waitUntil } from './wait-until.ts';
 
@@ -213,15 +214,10 @@ export class PostgresInstance {
     sql: string,
     params: readonly unknown[] = [],
   ): Promise<Row[]> {
-    const client = new pg.Client({
-      host: this.host,
-      port: this.port,
-      user: this.superuser,
-      database: 'postgres',
-      connectionTimeoutMillis: 5_000,
-    });
-    // A server that goes away mid-query also rejects the query: this keeps the error from being unhandled.
-    client.on('error', () => undefined);
+    const client = postgresClient(
+      { host: this.host, port: this.port, username: this.superuser },
+      5_000,
+    );
     try {
       await client.connect();
       const result = await client.query<Row>(sql, [...params]);

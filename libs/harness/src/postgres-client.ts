@@ -5,20 +5,28 @@ export interface PostgresLogin {
   host: string;
   port: number;
   username: string;
-  password: string;
+  /** Unset where the server trusts the connection. */
+  password?: string;
 }
 
-/** Tries one connection; true once the server (a replica too, when consistent) accepts it. */
-async function acceptsConnections(login: PostgresLogin): Promise<true> {
+/** A client of the `postgres` database at `login`, not yet connected. */
+export function postgresClient(login: PostgresLogin, connectTimeoutMs: number): pg.Client {
   const client = new pg.Client({
     host: login.host,
     port: login.port,
     user: login.username,
     password: login.password,
     database: 'postgres',
-    connectionTimeoutMillis: 2_000,
+    connectionTimeoutMillis: connectTimeoutMs,
   });
+  // A server that goes away mid-query also rejects the query: this keeps the error from being unhandled.
   client.on('error', () => undefined);
+  return client;
+}
+
+/** Tries one connection; true once the server (a replica too, when consistent) accepts it. */
+async function acceptsConnections(login: PostgresLogin): Promise<true> {
+  const client = postgresClient(login, 2_000);
   try {
     await client.connect();
     return true;
