@@ -11,9 +11,9 @@
  *   node dist/scripts/bundle-services.js      (npm run build runs it after tsc)
  */
 import { build, type BuildOptions } from 'esbuild';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { escapeNonAscii } from './ascii-source.ts';
+import { removeLeftovers, writeIfChanged } from './bundle-output.ts';
 
 /** The four services, and `composed`, which runs several of them in one process (NATRONI_SERVICES). */
 const SERVICE_PROCESSES = ['node-agent', 'election', 'api-gateway', 'metrics', 'composed'] as const;
@@ -51,26 +51,30 @@ async function bundleApp(repoDir: string, app: string, outfile: string): Promise
     define: { 'import.meta.url': '__bundleUrl' },
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
-  await mkdir(dirname(outfile), { recursive: true });
-  await writeFile(outfile, escapeNonAscii(outputFiles[0].text));
+  await writeIfChanged(outfile, escapeNonAscii(outputFiles[0].text));
+}
+
+async function bundleEntryPoint(repoDir: string, outfile: string): Promise<void> {
+  const { outputFiles } = await build({
+    ...COMMON,
+    entryPoints: [resolve(repoDir, 'dist/scripts/code-cached-main.js')],
+    outfile,
+    write: false,
+  });
+  await writeIfChanged(outfile, outputFiles[0].text);
 }
 
 async function main(): Promise<void> {
   const repoDir = resolve(__dirname, '../..');
   const bundles = resolve(repoDir, 'dist/bundles');
-  // Starts afresh, so that no code cache of an older build is left behind.
-  await rm(bundles, { recursive: true, force: true });
   await Promise.all([
     ...SERVICE_PROCESSES.flatMap((app) => [
       bundleApp(repoDir, app, resolve(bundles, app, 'app.cjs')),
-      build({
-        ...COMMON,
-        entryPoints: [resolve(repoDir, 'dist/scripts/code-cached-main.js')],
-        outfile: resolve(bundles, app, 'main.cjs'),
-      }),
+      bundleEntryPoint(repoDir, resolve(bundles, app, 'main.cjs')),
     ]),
     bundleApp(repoDir, 'natronictl', resolve(bundles, 'natronictl.cjs')),
   ]);
+  await removeLeftovers(bundles, SERVICE_PROCESSES, ['natronictl.cjs']);
 }
 
 main().catch((error: unknown) => {

@@ -8,19 +8,19 @@
  * boots in about 60% of the CPU. Node 22 does this itself (module.enableCompileCache); Node 20 does
  * not, hence this file.
  *
- * The cache is named after the bundle's size and modification time: V8 checks only the source length,
- * and a rebuilt bundle of the same length must not run stale code (a build also removes every cache).
- * It is written once, a few seconds after the start or at a clean exit (code 0) if that comes first, so
- * that it holds the code the service's boot compiled: a start that fails early, on bad settings, would
+ * The cache is named after the bundle's size and modification time (scripts/code-cache-file.ts). It is
+ * written once, a few seconds after the start or at a clean exit (code 0) if that comes first, so that
+ * it holds the code the service's boot compiled: a start that fails early, on bad settings, would
  * leave a partial cache that every later start accepts and none rewrites. A directory the service may
  * not write (a read-only image) only costs the speed-up. The script has no dynamic-import loader: the
  * only `import()` calls left in a bundle are NestJS's probes for optional packages natroni does not
  * install, which fail either way.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { codeCacheFile } from './code-cache-file.ts';
 
 const CACHE_WRITE_DELAY_MS = 5_000;
 
@@ -46,8 +46,7 @@ function writeCache(file: string, data: Buffer): void {
 
 function runBundle(appFile: string): void {
   const source = readFileSync(appFile, 'utf8');
-  const { size, mtimeMs } = statSync(appFile);
-  const cacheFile = join(dirname(appFile), 'code-cache', `${size}-${Math.trunc(mtimeMs)}.bin`);
+  const cacheFile = codeCacheFile(appFile);
   const cachedData = readCache(cacheFile);
   const script = new Script(Module.wrap(source), {
     filename: appFile,
