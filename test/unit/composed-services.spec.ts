@@ -1,18 +1,10 @@
 import {
   composedServicesFromEnv,
-  ServiceSettingsError,
   type Environment,
 } from '../../libs/service-settings/src/index.ts';
+import { settingsProblems } from '../support/settings-problems.ts';
 
-function problemsOf(env: Environment): readonly string[] {
-  try {
-    composedServicesFromEnv(env);
-  } catch (error) {
-    if (error instanceof ServiceSettingsError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected NATRONI_SERVICES to be rejected');
-}
+const problemsOf = (env: Environment) => settingsProblems(() => composedServicesFromEnv(env));
 
 describe('composedServicesFromEnv', () => {
   it('reads each service with its port, in order', () => {

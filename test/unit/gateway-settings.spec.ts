@@ -2,20 +2,13 @@ import {
   gatewaySettingsFromEnv,
   type GatewayHost,
 } from '../../apps/api-gateway/src/gateway-settings.ts';
-import { ServiceSettingsError } from '../../libs/service-settings/src/index.ts';
+import { settingsProblems } from '../support/settings-problems.ts';
 
 const NODE_2_CORES: GatewayHost = { cores: 2, cluster: true };
 const DENO_2_CORES: GatewayHost = { cores: 2, cluster: false };
 
-function problemsOf(env: Record<string, string>, host = NODE_2_CORES): readonly string[] {
-  try {
-    gatewaySettingsFromEnv(env, host);
-  } catch (error) {
-    if (error instanceof ServiceSettingsError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the settings to be rejected');
-}
+const problemsOf = (env: Record<string, string>, host = NODE_2_CORES) =>
+  settingsProblems(() => gatewaySettingsFromEnv(env, host));
 
 describe('gatewaySettingsFromEnv: NATRONI_GATEWAY_WORKERS', () => {
   it.each([

@@ -1,21 +1,14 @@
 import { parseMemberConfig } from '../../libs/member-config/src/index.ts';
 import {
   SERVICE_NAMES,
-  ServiceSettingsError,
   settingsFromEnv,
   type Environment,
   type ServiceName,
 } from '../../libs/service-settings/src/index.ts';
+import { settingsProblems } from '../support/settings-problems.ts';
 
-function problemsOf(service: ServiceName, env: Environment): readonly string[] {
-  try {
-    settingsFromEnv(service, env);
-  } catch (error) {
-    if (error instanceof ServiceSettingsError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the settings to be rejected');
-}
+const problemsOf = (service: ServiceName, env: Environment) =>
+  settingsProblems(() => settingsFromEnv(service, env));
 
 describe('settingsFromEnv', () => {
   it('fills in the defaults', () => {
