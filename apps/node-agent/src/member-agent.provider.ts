@@ -24,10 +24,4 @@ export const memberAgentProviders = [
     inject: [NATS_CONNECTION, MEMBER_CONFIG],
     useFactory: (nc: NatsConnection, config: MemberConfig) => MemberAgentHost.create(nc, config),
   },
-  // The agent's parts, for whatever else the service composes with it.
-  ...(['lifecycle', 'status', 'responder', 'fence'] as const).map((part) => ({
-    provide: `node-agent.${part}`,
-    inject: [MemberAgentHost],
-    useFactory: (host: MemberAgentHost) => host.agent[part],
-  })),
 ];
