@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** The captured Patroni responses, in the `shared/` folder that sits beside the repository. */
-const SAMPLES = resolve(__dirname, '../../../shared/reference/patroni-samples');
+/** Responses captured from a real Patroni 3.0.2 cluster (their README says how). */
+const SAMPLES = resolve(__dirname, 'patroni-3.0.2');
 
 export interface Sample {
   status: number;
