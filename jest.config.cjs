@@ -1,5 +1,5 @@
-// NestJS 12 is ESM-only, so @swc/jest also transforms node_modules/@nestjs into CommonJS
-// (see ../shared/reference/stack.md, section 6).
+// NestJS 12 is ESM-only and the tests run as CommonJS, so @swc/jest also transforms
+// node_modules/@nestjs into CommonJS (transformIgnorePatterns below).
 const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },

@@ -34,7 +34,7 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const SCOPE = 'bench';
 
-/** Patroni 3.0.2 on the same kind of machine (reference/patroni-samples/README.md), wrk -t2 -c32 -d10s. */
+/** Patroni 3.0.2 on the same kind of machine (docs/benchmarks.md), wrk -t2 -c32 -d10s. */
 const PATRONI: Record<string, string> = {
   '/primary': '1,299 req/s, p50 2.1 ms, p99 989 ms',
   '/replica?lag=1MB': '(not measured)',

@@ -1,6 +1,6 @@
 /**
- * The HA figures of issue 4, side by side with Patroni 3.0.2 on this machine kind
- * (../shared/reference/patroni-samples/README.md), on a real local cluster with natroni's default timings.
+ * The HA figures of docs/benchmarks.md, side by side with Patroni 3.0.2 on this machine kind
+ * (with Patroni's default timings), on a real local cluster with natroni's default timings.
  *
  *   npm run bench:ha                 (RUNS=5 by default; medians are reported)
  *   npm run bench:ha -- bootstrap    (the bootstrap trials only)

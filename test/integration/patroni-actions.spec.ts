@@ -25,7 +25,7 @@ describe('api-gateway Patroni actions (real nats-server)', () => {
     await fixture?.dispose();
   });
 
-  describe('§4.1 switchover and failover validation, one case each', () => {
+  describe('switchover and failover validation, one case each', () => {
     it.each([
       [
         '/failover',
@@ -290,7 +290,7 @@ describe('api-gateway Patroni actions (real nats-server)', () => {
     });
   });
 
-  describe('§4.3 restart validation, one case each', () => {
+  describe('restart validation, one case each', () => {
     it.each([
       [
         '{"schedule":"not-a-timestamp"}',

@@ -16,7 +16,7 @@ const NOTICE = JSON.stringify({
   slots: { pg1: 67108864, odd: 'not a number' },
 });
 
-describe('api-gateway failsafe endpoints (§2.8, real nats-server)', () => {
+describe('api-gateway failsafe endpoints (real nats-server)', () => {
   let fixture: PatroniGatewayFixture;
   let notices: FailsafeNotices;
 

@@ -30,7 +30,7 @@ import {
 } from '../../libs/domain/src/index.ts';
 import { MemberStatusSchema, ServerRecordSchema } from '../../libs/proto/src/index.ts';
 
-describe('MaxScale state strings (reference §1.10)', () => {
+describe('MaxScale state strings', () => {
   it.each([
     [{ running: true, master: true }, 0, 'Master, Running'],
     [{ running: true, slave: true }, 0, 'Slave, Running'],
@@ -49,7 +49,7 @@ describe('MaxScale state strings (reference §1.10)', () => {
   });
 });
 
-describe('server names (the seed: case-insensitive, whitespace as hyphens)', () => {
+describe('server names (MaxScale 2.x docs: case-insensitive, whitespace as hyphens)', () => {
   it('normalises and validates', () => {
     expect(normalizeServerName('my  server')).toBe('my-server');
     expect(serverKeyToken('My Server')).toBe('my-server');

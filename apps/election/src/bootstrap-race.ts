@@ -15,7 +15,7 @@ function bootstrapConfig(context: ElectionContext): DynamicConfig {
 }
 
 /**
- * Patroni's bootstrap race (reference/patroni-api.md §5.4): the member that creates the `initialize`
+ * Patroni's bootstrap race (its `ha.py` `bootstrap`): the member that creates the `initialize`
  * key takes the lease, has its agent run initdb under that term, then records the system identifier
  * and the dynamic configuration. The others wait for a leader to clone from.
  */

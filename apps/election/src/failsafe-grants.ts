@@ -22,7 +22,7 @@ interface Grant {
 }
 
 /**
- * A replica's side of failsafe mode (reference/patroni-api.md §5.9): a notice from a primary that
+ * A replica's side of failsafe mode (docs/ha.md, "Failsafe mode"): a notice from a primary that
  * cannot reach the `leader` key proves it alive for the next ttl. Until then this member follows it and
  * stays out of the leader race, which is what lets that primary stay writable.
  */

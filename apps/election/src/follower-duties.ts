@@ -51,7 +51,7 @@ export async function cloneFromLeader(
 /**
  * Keeps this member a replica of the lease holder: demotes a primary that lost the lease, starts a
  * stopped PostgreSQL as a replica, re-points a replica at a new leader, and rewinds a member whose
- * timeline diverged (reference/patroni-api.md §5.5, §5.10).
+ * timeline diverged (Patroni's `process_healthy_cluster` and its rewind path).
  */
 export class FollowerDuties {
   private followed: { leader: string; term: number } | undefined;
@@ -127,7 +127,7 @@ export class FollowerDuties {
   }
 
   /**
-   * The leader race when no lease is held (reference/patroni-api.md §5.6). Returns when to look again
+   * The leader race when no lease is held (`process_unhealthy_cluster`). Returns when to look again
    * if a takeover is not yet due.
    */
   async race(

@@ -57,7 +57,7 @@ const WAKING_KEYS = new Set([
 ]);
 
 /**
- * One member's HA loop (reference/patroni-api.md §5.2-5.7): a cycle at every `loop_wait`, at once when
+ * One member's HA loop (docs/ha.md): a cycle at every `loop_wait`, at once when
  * a key that matters changes, and when a lease takeover falls due; lease renewals on their own timer,
  * so that a long PostgreSQL operation never delays them.
  */

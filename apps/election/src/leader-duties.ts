@@ -8,7 +8,7 @@ import { announce, type ElectionContext } from './election-context.ts';
 import { walPositionOf } from './peer-probe.ts';
 
 /**
- * What the lease holder does each cycle (reference/patroni-api.md §5.5): make its PostgreSQL the
+ * What the lease holder does each cycle (docs/ha.md): make its PostgreSQL the
  * primary under its term, and publish the optime in the `status` key.
  */
 export async function actAsLeader(

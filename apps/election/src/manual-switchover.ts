@@ -30,7 +30,7 @@ const NEW_LEADER_TIMEOUT_MS = 30_000;
 export type SwitchoverOutcome = { handled: false; wakeInMs?: number } | { handled: true };
 
 /**
- * The leader's side of a manual switchover or failover (reference/patroni-api.md §5.7). Returns
+ * The leader's side of a manual switchover or failover (docs/ha.md). Returns
  * `handled` when this member gave up the lease.
  */
 export async function handleFailoverKey(

@@ -13,7 +13,7 @@ import type { ElectionContext } from './election-context.ts';
 import { participantOf } from './peer-probe.ts';
 
 /**
- * The primary's side of synchronous mode (reference/patroni-api.md §5.8): standbys are named in
+ * The primary's side of synchronous mode (docs/ha.md, "Synchronous mode"): standbys are named in
  * PostgreSQL before the `sync` key publishes them, and leave the key before PostgreSQL stops waiting
  * for them, so that every member the key names holds every acknowledged transaction.
  */

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 
-/** Patroni's Basic auth check (reference/patroni-api.md §0.2) against one set of credentials. */
+/** Patroni's Basic auth check (`check_access`) against one set of credentials. */
 export class BasicAuthCheck {
   private readonly expected: Buffer;
 

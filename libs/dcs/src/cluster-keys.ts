@@ -24,7 +24,7 @@ function clusterKey<Desc extends DescMessage>(name: string, schema: Desc): Clust
   return { name, schema };
 }
 
-/** The Patroni DCS keys (reference/patroni-api.md §5.1), one bucket per cluster scope. */
+/** The Patroni DCS keys, same names and meaning, one bucket per cluster scope. */
 export const ClusterKeys = {
   initialize: clusterKey('initialize', InitializeRecordSchema),
   config: clusterKey('config', DynamicConfigSchema),

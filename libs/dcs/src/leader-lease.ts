@@ -52,7 +52,7 @@ export type RenewResult =
 type LossListener = (reason: string, lapsed: boolean) => void;
 
 /**
- * The leader lease of DESIGN.md over the `leader` key: acquired by create-if-absent, or by
+ * The leader lease (docs/design.md) over the `leader` key: acquired by create-if-absent, or by
  * compare-and-set on a revision this member has seen unchanged for `ttl` on its own clock; renewed by
  * compare-and-set on the holder's last revision; released by compare-and-set delete. Each acquisition
  * carries a higher `term`, the fencing token of every role-changing command.

@@ -1,5 +1,5 @@
 /**
- * The timing rules of the leader lease (DESIGN.md, "The leader lease"). All times are milliseconds on
+ * The timing rules of the leader lease (docs/design.md, lease). All times are milliseconds on
  * the caller's own monotonic clock; no two processes ever compare clocks.
  *
  * The holder times from when it SENT its last successful renewal; a contender times from when it

@@ -1,4 +1,4 @@
-/** Member roles (reference/patroni-api.md §3.1), as a member key's `role`. */
+/** Member roles, Patroni's `PostgresqlRole`, as a member key's `role`. */
 export const MEMBER_ROLES = [
   'primary',
   'replica',

@@ -1,5 +1,5 @@
 /**
- * PostgreSQL states with Patroni's fixed numbers (reference/patroni-api.md §3.2): the index is the
+ * PostgreSQL states with Patroni's fixed numbers (`PostgresqlState`): the index is the
  * `patroni_postgres_state` metric value, `metric` its name there, `label` the member/JSON `state` string.
  */
 export const POSTGRES_STATES = [

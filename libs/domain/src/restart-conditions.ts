@@ -1,6 +1,6 @@
 import { RESTART_ROLES } from './member-role.ts';
 
-/** The conditions of Patroni's `POST /restart` (reference/patroni-api.md §4.3). */
+/** The conditions of Patroni's `POST /restart`. */
 export interface RestartConditions {
   readonly role?: string;
   readonly postgres_version?: string;

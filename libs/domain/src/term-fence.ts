@@ -1,5 +1,5 @@
 /**
- * The lease term is the fencing token (DESIGN.md): an agent remembers the highest term it has seen,
+ * The lease term is the fencing token: an agent remembers the highest term it has seen,
  * from commands and from the `leader` key, and refuses a role-changing command with a lower one.
  */
 export type TermVerdict =

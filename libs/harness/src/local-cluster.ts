@@ -105,7 +105,7 @@ function launch(options: LocalClusterOptions, app: 'node-agent' | 'election', me
 /**
  * A complete natroni cluster on one machine, as local processes: nats-server with JetStream, and for
  * each member a node-agent and an election, then the api-gateway and metrics, composed in one process as
- * DESIGN.md allows a small deployment to run them (one NestJS process fewer to load on a shared machine).
+ * a small deployment may run them (one NestJS process fewer to load on a shared machine).
  * `npm start` runs it; the end-to-end suites start their clusters through the same code.
  */
 export class LocalCluster {

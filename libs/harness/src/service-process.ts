@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { registerChild } from './child-registry.ts';
 import { waitUntil } from './wait-until.ts';
 
-/** The services of DESIGN.md, each bundled to dist/bundles/<service>/main.cjs by `npm run build`. */
+/** The services, each bundled to dist/bundles/<service>/main.cjs by `npm run build`. */
 export type ServiceApp = 'node-agent' | 'election' | 'api-gateway' | 'metrics';
 
 export interface ServiceProcessOptions {

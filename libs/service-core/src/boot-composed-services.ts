@@ -20,7 +20,7 @@ export type ServiceDefinitionLoaders = Readonly<
 >;
 
 /**
- * Runs the services NATRONI_SERVICES names in this one process (DESIGN.md: a small deployment may run
+ * Runs the services NATRONI_SERVICES names in this one process (a small deployment may run
  * the gateway and metrics, or a node's agent and election, together), each with its own NATS connection
  * and its own HTTP listener. Every log line names them all (`"service":"api-gateway+metrics"`):
  * nestjs-pino writes through the first logger a process builds. SIGTERM or SIGINT closes every started

@@ -8,7 +8,7 @@ import {
   type LinkBase,
 } from '../../../../libs/domain/src/index.ts';
 
-/** Sent on every `/v1` response (reference §1.1). */
+/** Sent on every `/v1` response (MaxScale sends them on every answer). */
 export const V1_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-cache',
   'x-frame-options': 'Deny',

@@ -12,8 +12,9 @@ import { V1RequestRewrite } from './v1-request-rewrite.ts';
 import { V1_SETTINGS, type V1Settings } from './v1-settings.ts';
 
 /**
- * MaxScale's `/v1/servers` JSON:API (issue 6), cluster-wide: served on the gateway's own listener and,
- * under `/v1`, on every member listener. It reads the Patroni module's cluster view and agent commands.
+ * MaxScale's `/v1/servers` JSON:API (docs/maxscale-api.md), cluster-wide: served on the gateway's
+ * own listener and, under `/v1`, on every member listener. It reads the Patroni module's cluster view
+ * and agent commands.
  */
 @Module({})
 export class MaxscaleApiModule {

@@ -59,7 +59,7 @@ function relationshipKind(type: string): RelationshipKind {
   throw JsonApiError.notFound();
 }
 
-/** MaxScale's `/v1/servers` resource (reference/maxscale-servers.md), over the cluster's servers. */
+/** MaxScale's `/v1/servers` resource (docs/maxscale-api.md), over the cluster's servers. */
 @ApiTags('v1 servers')
 @ApiBasicAuth()
 @Controller()

@@ -9,7 +9,7 @@ import { V1AuthGuard } from './v1-auth.guard.ts';
 const METHODS = ['GET', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS', 'HEAD'];
 
 /**
- * Whatever no `/v1` route answers (reference §1.1): OPTIONS lists the methods, an unknown method is
+ * Whatever no `/v1` route answers (as in MaxScale): OPTIONS lists the methods, an unknown method is
  * 405, and any other request is 404 with no body (also a known method on a path without a handler).
  * Paths without the `v1/` prefix are left to the Patroni API, whose namespace they share.
  */

@@ -1,5 +1,5 @@
 /**
- * The paths a `/v1` route answers on: with and without the optional `v1/` prefix (reference §1.1).
+ * The paths a `/v1` route answers on: with and without the optional `v1/` prefix (MaxScale 2.4+).
  * Trailing slashes are stripped before routing (v1-request-rewrite.ts).
  */
 export function v1Paths(path: string): string[] {

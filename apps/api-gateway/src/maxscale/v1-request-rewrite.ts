@@ -7,7 +7,7 @@ const V1_PATH = /^\/+(?:v1|servers|services|monitors)(?:[/?]|$)/;
 const VERSIONED_PATH = /^\/+v1(?:[/?]|$)/;
 
 /**
- * What MaxScale does before routing a `/v1` request (reference §1.1): trailing slashes are stripped
+ * What MaxScale does before routing a `/v1` request: trailing slashes are stripped
  * (`/v1/servers/` is `/v1/servers`) and `X-HTTP-Method-Override` replaces the method. `unprefixed`
  * also accepts the paths without `v1/` (the cluster-wide listener; on a member listener they are
  * Patroni health checks).

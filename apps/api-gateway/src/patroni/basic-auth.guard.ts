@@ -4,7 +4,7 @@ import { BASIC_AUTH_CHALLENGE, BasicAuthCheck } from '../../../../libs/basic-aut
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway-settings.ts';
 import { PatroniHttpError } from './patroni-http-error.ts';
 
-/** Patroni's `check_access` Basic auth (§0.2) for the unsafe methods; open when no credentials are set. */
+/** Patroni's `check_access` Basic auth for the unsafe methods; open when no credentials are set. */
 @Injectable()
 export class BasicAuthGuard implements CanActivate {
   private readonly check: BasicAuthCheck | undefined;

@@ -5,7 +5,7 @@ import { clusterDocument, historyDocument } from '../../../../libs/domain/src/in
 import { LiveCluster } from './live-cluster.ts';
 import { sendJson } from './plain-reply.ts';
 
-/** Cluster-wide state: the same answer on every listener (§2.2, §2.3). */
+/** Cluster-wide state: the same answer on every listener (`/cluster`, `/history`). */
 @ApiTags('cluster')
 @Controller()
 export class ClusterController {

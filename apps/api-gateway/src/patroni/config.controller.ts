@@ -14,7 +14,7 @@ const CONFIG_BODY = {
   description: 'Dynamic configuration (ttl, loop_wait, retry_timeout, postgresql.parameters, ...)',
 };
 
-/** The dynamic configuration in the `config` key (§2.4–2.6). */
+/** The dynamic configuration in the `config` key: GET, PATCH and PUT `/config`. */
 @ApiTags('config')
 @Controller('config')
 export class ConfigController {

@@ -15,7 +15,7 @@ import { ServedMember } from './served-member.ts';
 const NOTICE_WAIT_MS = 1_500;
 
 /**
- * Failsafe mode's endpoints (§2.8): the `failsafe` key, and the notice a primary that cannot reach the
+ * Failsafe mode's endpoints: the `failsafe` key, and the notice a primary that cannot reach the
  * leader key sends to every member, forwarded to the member's election over NATS.
  */
 @ApiTags('member')

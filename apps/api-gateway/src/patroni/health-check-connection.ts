@@ -9,7 +9,7 @@ import type { StatusAnswer } from './status-responder.ts';
  * Why not Node's HTTP server for everything: on the two cores of this machine kind, with wrk beside it,
  * `http.createServer` with a fixed body tops out at 24-31k requests/s, and the gateway's answers from
  * memory cost little beside it. A fixed body written on the socket reached 57k, and the gateway answers
- * about 40k this way at a lower p99 (issue 5 asks for 30k at p99 5 ms). No library on the npm registry
+ * about 40k this way at a lower p99 (the target: 30k at p99 5 ms). No library on the npm registry
  * serves HTTP faster without a native binary fetched from elsewhere.
  *
  * What it answers is deliberately narrow: an HTTP/1.0 or 1.1 GET, HEAD or OPTIONS with an origin-form

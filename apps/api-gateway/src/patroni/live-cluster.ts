@@ -13,7 +13,7 @@ import {
 } from '../../../../libs/service-settings/src/index.ts';
 
 /**
- * The gateway's in-memory cluster view (DESIGN.md, "The gateway"): a KV watch keeps it current, and
+ * The gateway's in-memory cluster view (docs/design.md, gateway): a KV watch keeps it current, and
  * every key's latest revision is timed on this process's monotonic clock when it arrives, so that
  * health checks judge the lease and the members' statuses without a network round trip.
  */

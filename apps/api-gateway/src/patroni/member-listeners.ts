@@ -21,7 +21,7 @@ import { StatusResponder, type StatusAnswer } from './status-responder.ts';
 const KEEP_ALIVE_MS = 5_000;
 
 /**
- * One HTTP listener per served member (DESIGN.md, "The gateway"), each a drop-in for that member's
+ * One HTTP listener per served member (docs/design.md, gateway), each a drop-in for that member's
  * Patroni `:8008`: health checks and /patroni are answered from memory by the StatusResponder, every
  * other request goes through the application's Fastify router, tagged with the member. Without TLS a
  * listener answers health checks on the socket itself (health-check-connection.ts) and gives every

@@ -5,7 +5,7 @@ import { LiveCluster } from './live-cluster.ts';
 import { PatroniMetrics } from './patroni-metrics.ts';
 import { ServedMember } from './served-member.ts';
 
-/** `GET /metrics` (§2.7): the listener's member in Prometheus text format. */
+/** `GET /metrics`: the listener's member in Prometheus text format. */
 @ApiTags('member')
 @Controller('metrics')
 export class MetricsController {

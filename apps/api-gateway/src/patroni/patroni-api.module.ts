@@ -18,7 +18,7 @@ import { StatusResponder } from './status-responder.ts';
 import { SwitchoverController } from './switchover.controller.ts';
 import { SwitchoverService } from './switchover.service.ts';
 
-/** Patroni's REST API, answered per member on the member listeners (issue 5). */
+/** Patroni's REST API, answered per member on the member listeners (docs/rest-api.md). */
 @Module({})
 export class PatroniApiModule {
   static forRoot(settings: GatewaySettings): DynamicModule {

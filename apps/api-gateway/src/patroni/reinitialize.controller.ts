@@ -16,7 +16,7 @@ import { ServedMember } from './served-member.ts';
 /** A base backup can take long; the agent answers once it has started. */
 const REINITIALIZE_WAIT_MS = 30_000;
 
-/** `POST /reinitialize` (§4.6): the member's agent rebuilds its data directory from a base backup. */
+/** `POST /reinitialize`: the member's agent rebuilds its data directory from a base backup. */
 @ApiTags('member')
 @ApiBasicAuth()
 @UseGuards(BasicAuthGuard)

@@ -10,7 +10,7 @@ import { ServedMember } from './served-member.ts';
 
 const RELOAD_WAIT_MS = 10_000;
 
-/** `POST /reload` (§4.5): the member's agent re-reads its configuration. */
+/** `POST /reload`: the member's agent re-reads its configuration. */
 @ApiTags('member')
 @ApiBasicAuth()
 @UseGuards(BasicAuthGuard)

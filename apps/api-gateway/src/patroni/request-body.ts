@@ -5,7 +5,7 @@ import type { JsonObject } from '@bufbuild/protobuf';
 import { readJsonBody } from '../../../../libs/domain/src/index.ts';
 import { PatroniHttpError } from './patroni-http-error.ts';
 
-/** The request's JSON object body read as Patroni does (§0.1), or its 400/411 error page. */
+/** The request's JSON object body read as Patroni reads it, or its 400/411 error page. */
 export function jsonBody(request: FastifyRequest, mandatory: boolean): JsonObject {
   const text = typeof request.body === 'string' ? request.body : undefined;
   const hasLength = request.headers['content-length'] !== undefined;

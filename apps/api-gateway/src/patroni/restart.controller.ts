@@ -20,7 +20,7 @@ import { ServedMember } from './served-member.ts';
 const DEFAULT_RESTART_WAIT_MS = 310_000;
 const CANCEL_WAIT_MS = 5_000;
 
-/** `POST|DELETE /restart` for the listener's member (§4.3, §4.4), carried out by its agent. */
+/** `POST|DELETE /restart` for the listener's member, carried out by its agent. */
 @ApiTags('member')
 @ApiBasicAuth()
 @UseGuards(BasicAuthGuard)

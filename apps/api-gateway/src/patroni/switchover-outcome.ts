@@ -12,7 +12,7 @@ function capitalised(action: FailoverAction): string {
 }
 
 /**
- * Judges an immediate switchover or failover from the view (§4.1 step 8): done once the leader key
+ * Judges an immediate switchover or failover from the view: done once the leader key
  * names another member whose status says it runs as primary; failed when the `failover` key is gone
  * while the old leader still holds the key.
  */

@@ -7,7 +7,7 @@ import { sendPlain } from './plain-reply.ts';
 import { jsonBody, validated } from './request-body.ts';
 import { SwitchoverService } from './switchover.service.ts';
 
-/** Manual switchover and failover (§4.1, §4.2): cluster-wide, the same on every listener. */
+/** Manual switchover and failover: cluster-wide, the same on every listener. */
 @ApiTags('switchover')
 @ApiBasicAuth()
 @UseGuards(BasicAuthGuard)

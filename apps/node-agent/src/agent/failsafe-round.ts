@@ -31,7 +31,7 @@ export interface FailsafeRoundDeps {
 }
 
 /**
- * The primary's failsafe check (reference/patroni-api.md §5.9): every other member of the `failsafe`
+ * The primary's failsafe check (docs/ha.md, "Failsafe mode"): every other member of the `failsafe`
  * key must accept this member as leader, each asked through its election over NATS, or, when that fails,
  * over HTTP: on the election's own `POST /failsafe` and on its api_url's (the gateway forwards that one
  * to the election over its own NATS connection).

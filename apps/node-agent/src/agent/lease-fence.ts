@@ -6,7 +6,7 @@ import { FAILSAFE_ROUND_BUDGET_MS, type FailsafeRound } from './failsafe-round.t
 import type { PostgresStateMachine } from './postgres-state-machine.ts';
 
 /**
- * Self-fencing (DESIGN.md, "Safety beyond Patroni"). While PostgreSQL runs as primary under lease term
+ * Self-fencing (docs/design.md, "Fencing"). While PostgreSQL runs as primary under lease term
  * `term`, the `leader` key must name this member with that term, and a new revision of it (a renewal)
  * must have ARRIVED within ttl − margin on this agent's own clock: the same observer timing contenders
  * use, so this deadline falls a margin before any of them may take over. Otherwise `onBreach` demotes.

@@ -9,7 +9,7 @@ const TIMESTAMP_FORMAT = `'YYYY-MM-DD HH24:MI:SS.US'`;
 
 /**
  * Everything the member status needs from PostgreSQL in one statement, as Patroni's `/patroni` query
- * does (reference/patroni-api.md §2.1). Functions that fail during recovery sit behind CASE. A value
+ * does (`get_postgresql_status`). Functions that fail during recovery sit behind CASE. A value
  * waiting for a restart shows in pg_file_settings with the error "setting could not be applied".
  */
 const STATUS_SQL = `

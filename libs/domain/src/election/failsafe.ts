@@ -1,5 +1,5 @@
 /**
- * Failsafe mode (reference/patroni-api.md §5.9): while the primary cannot reach the `leader` key it
+ * Failsafe mode (docs/ha.md, "Failsafe mode"): while the primary cannot reach the `leader` key it
  * stays primary only as long as every member of the `failsafe` key accepts its `POST /failsafe`; a
  * member that accepted does not race for the lease for the next ttl, and only members of that key may
  * race at all.

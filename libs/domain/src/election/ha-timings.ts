@@ -1,5 +1,5 @@
 /**
- * natroni's defaults for the HA timings, and the rule that ties them (reference/patroni-api.md §6.1).
+ * natroni's defaults for the HA timings, and the rule that ties them (docs/ha.md, "Timings").
  *
  * Patroni defaults to ttl 30 s, loop_wait 10 s, retry_timeout 10 s, because its leader key expires on
  * the DCS server and a replica learns of a dead leader up to loop_wait late. natroni's lease is timed

@@ -1,5 +1,5 @@
 /**
- * Patroni's "am I the healthiest node" (reference/patroni-api.md §5.6), decided on what this member
+ * Patroni's "am I the healthiest node" (`is_healthiest_node`), decided on what this member
  * and its reachable peers reported. Several members may each conclude yes: the atomic write of the
  * leader lease picks one.
  */

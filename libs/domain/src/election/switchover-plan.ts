@@ -1,7 +1,7 @@
 import type { RaceParticipant } from './leader-race.ts';
 
 /**
- * The leader's side of a manual switchover or failover (reference/patroni-api.md §5.7): whether a
+ * The leader's side of a manual switchover or failover (docs/ha.md): whether a
  * healthy candidate exists, and when a scheduled one is due.
  */
 export interface SwitchoverFacts {

@@ -1,5 +1,5 @@
 /**
- * Synchronous replication as Patroni manages it (reference/patroni-api.md §5.8): the primary picks its
+ * Synchronous replication as Patroni manages it (docs/ha.md): the primary picks its
  * synchronous standbys among healthy streaming replicas, names them in `synchronous_standby_names`, and
  * publishes in the `sync` key only those PostgreSQL already treats as synchronous — so that every
  * member the `sync` key names holds every acknowledged transaction.

@@ -12,8 +12,8 @@ export class JsonApiError extends Error {
   }
 
   /**
-   * The seed's code for an invalid body, a server in use or a bad state: 403 (MaxScale answered 403
-   * up to 21.06 and 400 since 22.08; reference/maxscale-servers.md §1.3).
+   * MaxScale 2.x's documented code for an invalid body, a server in use or a bad state: 403
+   * (MaxScale answered 403 up to 21.06 and 400 since 22.08; docs/maxscale-api.md).
    */
   static refused(...details: string[]): JsonApiError {
     return new JsonApiError(403, details);

@@ -45,7 +45,7 @@ export function parseFieldset(value: string): string[][] {
 }
 
 /**
- * The JSON:API sparse fieldset (reference §2.3): each path points into `attributes` or
+ * The JSON:API sparse fieldset (`fields[servers]=`): each path points into `attributes` or
  * `relationships`; id, type and links always stay, an empty attributes or relationships is dropped.
  */
 export function applyFieldset(

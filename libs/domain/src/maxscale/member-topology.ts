@@ -1,6 +1,6 @@
 import type { MemberStatus } from '../../../proto/src/index.ts';
 
-/** A server's place in the replication tree (the seed's `node_id`, `master_id`, `replication_depth`, `slaves`). */
+/** A server's place in the replication tree (MaxScale 2.2's `node_id`, `master_id`, `replication_depth`, `slaves`). */
 export interface ServerTopology {
   readonly nodeId: number;
   /** The node_id of the server it replicates from; -1 when none or unknown. */

@@ -1,7 +1,7 @@
 /**
- * Server names match case-insensitively with whitespace as hyphens (the seed's rule; current MaxScale
- * compares them exactly). A name becomes a KV key token, so after normalisation it may hold only
- * letters, digits, `-` and `_`.
+ * Server names match case-insensitively with whitespace as hyphens (as MaxScale 2.2-2.4 documented
+ * it; current MaxScale compares them exactly). A name becomes a KV key token, so after normalisation
+ * it may hold only letters, digits, `-` and `_`.
  */
 const SERVER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -38,7 +38,7 @@ const SSL_VERSIONS = [
   'TLSv1.3',
 ];
 
-/** The server specification of reference §2.1, plus `protocol` (the seed lists it). */
+/** MaxScale's server parameters, plus `protocol` (its 2.x API document lists it). */
 const SPEC: Readonly<Record<string, ParameterSpec>> = {
   address: string(),
   private_address: string(),
@@ -67,7 +67,7 @@ const SPEC: Readonly<Record<string, ParameterSpec>> = {
   ssl_verify_peer_host: boolean(),
 };
 
-/** Accepted on input and never shown (reference §1.4 step 7). */
+/** Accepted on input and never shown, as MaxScale does. */
 const LEGACY = new Set(['type', 'authenticator']);
 const ALIASES: Readonly<Record<string, string>> = { ssl_ca_cert: 'ssl_ca' };
 
@@ -196,8 +196,8 @@ export function endpointOf(parameters: JsonObject): ServerEndpoint {
 const HOSTNAME = /^[A-Za-z0-9._:%\-[\]]+$/;
 
 /**
- * The rules on the whole parameter set (reference §1.4 step 7): address xor socket, the port with an
- * address (the seed's rule), monitoruser with monitorpw, ssl_cert with ssl_key.
+ * The rules on the whole parameter set: address xor socket, the port with an
+ * address (MaxScale 2.x's documented rule), monitoruser with monitorpw, ssl_cert with ssl_key.
  */
 export function parameterSetErrors(parameters: JsonObject): string[] {
   const errors = parameterValueErrors(parameters);
@@ -250,7 +250,7 @@ function shownDuration(value: JsonValue): JsonValue {
 }
 
 /**
- * The complete parameter set a GET shows (reference §2.1): every parameter of the specification with
+ * The complete parameter set a GET shows: every parameter of the specification with
  * its default or null, custom parameters as stored, passwords masked, legacy keys left out. A socket
  * server shows `address` and `port` as null.
  */

@@ -39,7 +39,7 @@ export function readRequestBody(
 /** The relationship links a request sets: present kinds replace, absent kinds stay. */
 export type RelationshipChanges = Partial<Record<RelationshipKind, string[]>>;
 
-/** Element checks of reference §1.4 step 4: `{id, type}` with type equal to the kind, the object existing. */
+/** Relationship element checks: `{id, type}` with type equal to the kind, the object existing. */
 function relationshipNames(
   kind: string,
   data: JsonValue,
@@ -117,7 +117,7 @@ export interface CreateServerRequest {
   readonly relationships: RelationshipChanges;
 }
 
-/** The checks of `POST /v1/servers` up to the parameter rules (reference §1.4 steps 2–4). */
+/** The checks of `POST /v1/servers` up to the parameter rules, in MaxScale's order. */
 export function readCreateServerRequest(
   body: JsonValue | undefined,
   directory: ObjectDirectory,
@@ -148,7 +148,7 @@ export interface UpdateServerRequest {
   readonly relationships: RelationshipChanges;
 }
 
-/** `PATCH /v1/servers/:name` (reference §1.6): data.id and data.type are ignored. */
+/** `PATCH /v1/servers/:name`: data.id and data.type are ignored. */
 export function readUpdateServerRequest(
   body: JsonValue | undefined,
   directory: ObjectDirectory,
@@ -161,7 +161,7 @@ export function readUpdateServerRequest(
   return { ...(parameters === undefined ? {} : { parameters }), relationships };
 }
 
-/** `PATCH /v1/servers/:name/relationships/:type` (reference §1.7): `{"data":[…]}` or `{"data":null}`. */
+/** `PATCH /v1/servers/:name/relationships/:type`: `{"data":[…]}` or `{"data":null}`. */
 export function readRelationshipRequest(
   kind: RelationshipKind,
   body: JsonValue | undefined,

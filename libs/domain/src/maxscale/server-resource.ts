@@ -37,7 +37,7 @@ export interface ServerFacts {
 
 /**
  * Where links point: `http(s)://<Host header>/` plus `v1/` when the request used it. Every link ends
- * in `/` (reference §1.2).
+ * in `/`, as MaxScale's do.
  */
 export interface LinkBase {
   readonly base: string;
@@ -97,7 +97,7 @@ function relationship(
   };
 }
 
-/** The relationships object: a kind appears only when it has at least one link (reference §1.5). */
+/** The relationships object: a kind appears only when it has at least one link, as in MaxScale. */
 export function serverRelationships(links: LinkBase, facts: ServerFacts): JsonObject {
   const relationships: JsonObject = {};
   if (facts.services.length > 0)

@@ -13,7 +13,7 @@ export interface ServerStatusBits {
 }
 
 /**
- * MaxScale's state string (reference §1.10): fixed order, joined with ", ". Master, Slave and the other
+ * MaxScale's state string: fixed order, joined with ", ". Master, Slave and the other
  * role words need Running and no maintenance.
  */
 export function serverStateString(bits: ServerStatusBits, connections: number): string {

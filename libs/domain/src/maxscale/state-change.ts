@@ -17,7 +17,7 @@ const STATES: Readonly<Record<string, SettableState>> = {
   binlogrouter: 'binlog_relay',
 };
 
-/** The `state` query parameter, case-insensitive (reference §1.9); 403 when missing or unknown. */
+/** The `state` query parameter, case-insensitive; 403 when missing or unknown. */
 export function parseSettableState(value: string | undefined): SettableState {
   const key = value?.toLowerCase();
   const state = key !== undefined && Object.hasOwn(STATES, key) ? STATES[key] : undefined;

@@ -61,7 +61,7 @@ function memberEntry(status: MemberStatus, cluster: ClusterFacts, leaderLsn: num
   return entry;
 }
 
-/** §2.2: `GET /cluster` from the members' statuses, sorted by name. */
+/** `GET /cluster` from the members' statuses, sorted by name. */
 export function clusterDocument(
   members: readonly MemberStatus[],
   cluster: ClusterFacts,

@@ -24,7 +24,7 @@ function stringForm(value: JsonValue | undefined): string {
 }
 
 /**
- * Patroni's `patch_config` (§2.5) on a copy: `null` removes a key, objects merge recursively, scalars
+ * Patroni's `patch_config` on a copy: `null` removes a key, objects merge recursively, scalars
  * are replaced when their string forms differ, new keys are added. Returns the merged config and
  * whether anything changed.
  */
@@ -62,7 +62,7 @@ export function patchConfig(
   return { config, changed };
 }
 
-/** §6.1: minimums and `loop_wait + 2 × retry_timeout <= ttl`, checked on the values with defaults. */
+/** Minimums and `loop_wait + 2 × retry_timeout <= ttl`, checked on the values with defaults. */
 export function dynamicConfigProblems(config: DynamicConfig): string[] {
   const problems: string[] = [];
   const ttl = config.ttl ?? DEFAULT_HA_TIMINGS.ttlSeconds;

@@ -45,7 +45,7 @@ const refuse = (code: 400 | 412 | 422, message: string): FailoverDecision => ({
   message,
 });
 
-/** §4.1 steps 1–6, in Patroni's order; the first failing check decides code and message. */
+/** The checks, in Patroni's order; the first failing check decides code and message. */
 export function decideFailover(
   requested: FailoverAction,
   body: FailoverBody,

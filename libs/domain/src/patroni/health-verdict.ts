@@ -73,7 +73,7 @@ function leaderOptimeFor(member: MemberFacts, cluster: ClusterFacts): number {
 }
 
 /**
- * §1.3 of the reference, with two deliberate differences: being the leader needs both the lease (timed
+ * Patroni's `do_GET`, with two deliberate differences: being the leader needs both the lease (timed
  * by the reader) and a status that says PostgreSQL runs in that role, so that two members never answer
  * 200 on /primary at the same instant; and a member in maintenance or draining (`/v1/servers`) is no
  * replica for the read endpoints, while /primary, /leader and /health answer as for any live node.
@@ -196,7 +196,7 @@ function synchronousVerdict(
 }
 
 /**
- * §1.5: the member's agent is alive when its status is younger than ttl (primary) or 2 × ttl (others);
+ * /liveness: the member's agent is alive when its status is younger than ttl (primary) or 2 × ttl (others);
  * always 200 while paused.
  */
 export function livenessVerdict(member: MemberFacts, cluster: ClusterFacts): HealthCode {
@@ -206,7 +206,7 @@ export function livenessVerdict(member: MemberFacts, cluster: ClusterFacts): Hea
   return code(member.status !== undefined && member.statusAgeMs < threshold);
 }
 
-/** §1.6, the readiness probe. */
+/** `GET /readiness`, the readiness probe. */
 export function readinessVerdict(
   query: HealthQuery,
   member: MemberFacts,

@@ -1,6 +1,6 @@
 import type { History, JsonValue } from './proto-types.ts';
 
-/** §2.3: `[timeline, switch_lsn, reason, timestamp, new_leader]` per switch; no new_leader → 4 items. */
+/** `[timeline, switch_lsn, reason, timestamp, new_leader]` per switch; no new_leader → 4 items. */
 export function historyDocument(history: History | undefined): JsonValue[] {
   if (!history) return [];
   return history.entries.map((entry) => {

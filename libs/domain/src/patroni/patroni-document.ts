@@ -9,7 +9,7 @@ import {
 } from './cluster-facts.ts';
 import type { JsonObject, JsonValue, MemberStatus } from './proto-types.ts';
 
-/** Patroni's `GET /patroni` document (§2.1), as a JSON object in Patroni's key order. */
+/** Patroni's `GET /patroni` document, as a JSON object in Patroni's key order. */
 export type PatroniDocument = JsonObject;
 
 function xlogOf(status: MemberStatus): JsonObject | undefined {
@@ -78,7 +78,7 @@ export function scheduledRestartOf(status: MemberStatus): JsonObject | undefined
   return document;
 }
 
-/** §2.1: the member's PostgreSQL part, then what the cluster view adds. */
+/** `GET /patroni`: the member's PostgreSQL part, then what the cluster view adds. */
 export function patroniDocument(member: MemberFacts, cluster: ClusterFacts): PatroniDocument {
   const document = postgresPart(member, cluster);
   const status = member.status;

@@ -25,7 +25,7 @@ const metric = (name: string, type: PatroniMetricType, help: string): PatroniMet
   help,
 });
 
-/** Patroni's `/metrics` (reference/patroni-api.md §2.7): names, types and HELP texts in its emission order. */
+/** Patroni's `/metrics`: names, types and HELP texts in its emission order. */
 export const PATRONI_METRICS: readonly PatroniMetric[] = [
   metric('patroni_version', 'gauge', 'Patroni semver without periods.'),
   metric('patroni_postgres_running', 'gauge', 'Value is 1 if Postgres is running, 0 otherwise.'),

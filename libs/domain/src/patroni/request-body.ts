@@ -5,7 +5,7 @@ export type BodyResult =
   | { readonly ok: false; readonly code: 400 | 411 };
 
 /**
- * §0.1 `_read_json_content`: a JSON object is required; without Content-Length a mandatory body is 411
+ * `_read_json_content`: a JSON object is required; without Content-Length a mandatory body is 411
  * and an optional one is `{}`; an empty object where a body is mandatory is 400.
  */
 export function readJsonBody(

@@ -34,7 +34,7 @@ export function postgresVersionProblem(version: unknown): string | undefined {
   return undefined;
 }
 
-/** §4.3: each key in body order, the first problem decides; then the paused check for a schedule. */
+/** Each key in body order, the first problem decides; then the paused check for a schedule. */
 export function decideRestart(body: JsonObject, paused: boolean, nowMs: number): RestartDecision {
   const filters: {
     schedule?: string;
