@@ -24,7 +24,7 @@ import { RestartSchedule } from './restart-schedule.ts';
 import { TermTracker } from './term-tracker.ts';
 
 export interface MemberAgentOptions {
-  /** Member status publication period while PostgreSQL runs; 1 s by default. */
+  /** Member status publication period while PostgreSQL runs; 250 ms by default. */
   readonly statusIntervalMs?: number;
   /** Stop PostgreSQL when the agent stops (true by default; the postmaster guard would stop it anyway). */
   readonly stopPostgresOnClose?: boolean;
