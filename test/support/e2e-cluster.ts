@@ -9,7 +9,7 @@ import {
 } from '../../libs/harness/src/index.ts';
 import { isReplica, primaries, streamingReplicas, withClient } from './postgres-probe.ts';
 
-/** Short enough that failover suites run in seconds; see the README, "Timings", for the defaults. */
+/** Short enough that failover suites run in seconds; see docs/ha.md, "Timings", for the defaults. */
 export const E2E_TTL_SECONDS = 8;
 
 /**

@@ -1,4 +1,4 @@
-/** natronictl's exit codes, which scripts can rely on (README, "natronictl"). */
+/** natronictl's exit codes, which scripts can rely on (docs/natronictl.md). */
 export const ExitCode = {
   ok: 0,
   /** The gateway answered and refused or failed the request, or the cluster is not in a state that allows it. */

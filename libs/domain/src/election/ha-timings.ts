@@ -6,7 +6,7 @@
  * by every observer from the last renewal it received, renewals come three times per validity window,
  * and a leader change wakes every member at once, so a much shorter ttl keeps the same safety:
  * ttl 10 s survives a nats-server restart (about 1 s plus a 0.25 s reconnect) and a JetStream leader
- * election (a few seconds) with renewals to spare. See the README, "Timings", for the measurements.
+ * election (a few seconds) with renewals to spare. See docs/ha.md, "Timings", for the measurements.
  */
 export const DEFAULT_HA_TIMINGS = {
   ttlSeconds: 10,
