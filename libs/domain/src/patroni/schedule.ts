@@ -16,6 +16,18 @@ export function isoUtc(atMs: number): string {
 }
 
 /**
+ * A stored timestamp as Patroni writes one (`isoformat()` in UTC: `+00:00`, microseconds unless
+ * zero), whatever ISO form it was stored in; a text that is no timestamp is returned unchanged.
+ */
+export function patroniTimestamp(text: string): string {
+  const read = readTimestamp(text);
+  if (!read || read.offsetMinutes === undefined) return text;
+  const iso = new Date(timestampMs(read)).toISOString().slice(0, 19);
+  const micros = read.microsecond === 0 ? '' : `.${String(read.microsecond).padStart(6, '0')}`;
+  return `${iso}${micros}+00:00`;
+}
+
+/**
  * Patroni's `parse_schedule`: any date its parser reads (see readTimestamp); no time zone → 400, in
  * the past → 422, unreadable → 422 (messages verbatim, `action` being "switchover" or "restart").
  */
