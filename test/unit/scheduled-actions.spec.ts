@@ -1,6 +1,8 @@
 import {
   MAX_TIMER_DELAY_MS,
   boundedTimerMs,
+  historyDocument,
+  isoUtc,
   parseSchedule,
   readTimestamp,
   timerDelayMs,
@@ -118,5 +120,36 @@ describe('RestartSchedule', () => {
     });
     expect(firedAt).toBeGreaterThanOrEqual(dueAt);
     expect(firedAt - dueAt).toBeLessThan(1_000);
+  });
+});
+
+describe('/history timestamps', () => {
+  // As the reference cluster's /history writes them: 2026-11-23T10:49:09.024686+00:00.
+  const PATRONI_FORM = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/;
+
+  it('are written and served as Patroni writes them, whatever form was stored', () => {
+    expect(isoUtc(Date.parse('2026-12-03T17:51:56.361Z'))).toBe('2026-12-03T17:51:56.361000+00:00');
+    const history = {
+      entries: [
+        {
+          timeline: 1,
+          switchLsn: 67393352,
+          reason: 'r',
+          timestamp: '2026-12-03T17:51:56.361Z',
+          newLeader: 'pg2',
+        },
+        {
+          timeline: 2,
+          switchLsn: 67394104,
+          reason: 'r',
+          timestamp: '2026-12-03T19:51:56+02:00',
+          newLeader: '',
+        },
+      ],
+    } as unknown as Parameters<typeof historyDocument>[0];
+    const rows = historyDocument(history) as unknown[][];
+    expect(rows[0]).toEqual([1, 67393352, 'r', '2026-12-03T17:51:56.361000+00:00', 'pg2']);
+    expect(rows[1]).toEqual([2, 67394104, 'r', '2026-12-03T17:51:56+00:00']);
+    for (const row of rows) expect(row[3]).toMatch(PATRONI_FORM);
   });
 });
