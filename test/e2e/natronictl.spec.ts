@@ -83,10 +83,14 @@ async function postmasterStart(member: string): Promise<number> {
 interface Invocation {
   readonly args: (leader: string, replica: string) => string[];
   readonly input?: string;
+  readonly env?: Readonly<Record<string, string>>;
   readonly code: number;
   readonly stdout?: readonly (string | RegExp)[];
   readonly stderr?: readonly (string | RegExp)[];
 }
+
+/** libpq's variables, which `query` honours as psql does. */
+const POSTGRES_LOGIN = { PGUSER: 'postgres', PGPASSWORD: 'postgres' };
 
 const usage = (message: string) => ({
   code: 2,
@@ -139,16 +143,19 @@ const INVOCATIONS: Record<string, Invocation> = {
     ...{ code: 1, stderr: ['Error: --role and --member are mutually exclusive options'] },
   },
   'query -c': {
+    env: POSTGRES_LOGIN,
     args: () => ['query', SCOPE, '-c', 'SELECT 1 AS one, NULL AS nothing'],
     code: 0,
     stdout: ['one\tnothing\n1\tNone\n'],
   },
   'query -r replica': {
+    env: POSTGRES_LOGIN,
     args: () => ['query', '-r', 'replica', '-c', 'SELECT pg_is_in_recovery()'],
     code: 0,
     stdout: ['pg_is_in_recovery\nTrue\n'],
   },
   'query a broken statement': {
+    env: POSTGRES_LOGIN,
     args: () => ['query', '-c', 'SELECT nonsense'],
     code: 0,
     stdout: [/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\tERROR, SQLSTATE: 42703\n$/],
@@ -294,7 +301,11 @@ function expectText(text: string, expected: string | RegExp, result: NatronictlR
 
 test.each(Object.entries(INVOCATIONS))('%s', async (_name, invocation) => {
   const leader = await settledLeader();
-  const result = await ctl(invocation.args(leader, replicaOf(leader)), invocation.input);
+  const result = await ctl(
+    invocation.args(leader, replicaOf(leader)),
+    invocation.input,
+    invocation.env,
+  );
   expectExit(result, invocation.code);
   for (const expected of invocation.stdout ?? []) expectText(result.stdout, expected, result);
   for (const expected of invocation.stderr ?? []) expectText(result.stderr, expected, result);
@@ -390,7 +401,7 @@ test('scheduled restarts 30 days and a year ahead wait; flush cancels them', asy
 test('a scheduled restart survives a restart of its agent and runs at its time', async () => {
   const leader = await settledLeader();
   const replica = replicaOf(leader);
-  const dueAt = Date.now() + 25_000;
+  const dueAt = Date.now() + 40_000;
   const at = new Date(dueAt).toISOString().replace('Z', '+00:00');
   expectExit(await ctl(['restart', SCOPE, replica, '--scheduled', at, '--force']), 0);
   const member = cluster.member(replica);
@@ -441,11 +452,16 @@ test('a scheduled switchover shows under list and flush deletes it', async () =>
 
 test('edit-config: $EDITOR, a unified diff, and --replace', async () => {
   const editor = join(cluster.options.baseDir, 'editor.sh');
-  await writeFile(editor, '#!/bin/sh\necho "maximum_lag_on_failover: 2097152" >> "$1"\n');
+  await writeFile(
+    editor,
+    '#!/bin/sh\nsed -i "s/^maximum_lag_on_failover: .*/maximum_lag_on_failover: 2097152/" "$1"\n',
+  );
   await chmod(editor, 0o755);
   const edited = expectExit(await ctl(['edit-config'], 'y\n', { EDITOR: editor }), 0);
   expect(edited.stdout).toMatch(/^--- \n\+\+\+ \n@@ /m);
-  expect(edited.stdout).toContain('+maximum_lag_on_failover: 2097152');
+  expect(edited.stdout).toContain(
+    '-maximum_lag_on_failover: 1048576\n+maximum_lag_on_failover: 2097152',
+  );
   expect(edited.stdout).toContain('Configuration changed');
   const shown = JSON.parse(expectExit(await ctl(['show-config', '-f', 'json']), 0).stdout) as Row;
   expect(shown['maximum_lag_on_failover']).toBe(2097152);

@@ -11,7 +11,7 @@ import {
 import { CliFailure, ExitCode } from '../exit-code.ts';
 import { leaderOf, type ClusterDocument, type ClusterMember } from '../format/index.ts';
 import type { GatewayReply } from '../gateway-client.ts';
-import { roleOption, selectMembers, type CtlRole } from '../member-selection.ts';
+import { membersWithRole, roleOption, selectMembers, type CtlRole } from '../member-selection.ts';
 import { nextHourExample, parseScheduled, type ScheduledTime } from '../scheduled-time.ts';
 
 export const forceOption = () => new Option('--force', 'Do not ask for confirmation at any point');
@@ -292,7 +292,9 @@ async function reinit(
   const context = await cliContext(command);
   const force = options.force === true;
   const cluster = await fetchCluster(context, clusterName);
-  const replicas = selectMembers(cluster, [], 'replica');
+  const replicas = membersWithRole(cluster, 'replica');
+  if (names.length === 0 && replicas.length === 0)
+    throw new CliFailure(`${cluster.scope} cluster doesn't have any members`);
   context.out(await membersTable(context, cluster));
   let chosen = names.length > 0 ? selectMembers(cluster, names, 'replica') : [];
   if (names.length === 0 && !force) {

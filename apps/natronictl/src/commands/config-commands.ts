@@ -10,6 +10,7 @@ import {
   cliContext,
   collect,
   fetchCluster,
+  localTimestamp,
   memberBaseUrl,
   membersTable,
   type CliContext,
@@ -77,7 +78,8 @@ async function edited(
     const text = await readFile(file, 'utf8');
     let config: unknown;
     try {
-      config = parse(text);
+      // PyYAML, which patronictl reads with, lets a repeated key override the earlier one.
+      config = parse(text, { uniqueKeys: false });
     } catch (error) {
       throw new CliFailure(
         `the edited configuration is not valid YAML: ${(error as Error).message}`,
@@ -235,7 +237,7 @@ async function changeClusterRole(
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const now = await fetchCluster(context, clusterName);
     const current = leaderOf(now);
-    const stamp = new Date().toISOString().slice(0, 19).replace('T', ' ');
+    const stamp = localTimestamp(0);
     if (current?.role === targetRole && current.state === 'running') {
       context.out(`${stamp} cluster is successfully ${verb}ed`);
       context.out(await membersTable(context, now));
