@@ -360,9 +360,9 @@ async function flush(
 ): Promise<void> {
   const target = rest.at(-1);
   if (target !== 'restart' && target !== 'switchover')
-    throw new CliFailure(
+    command.error(
       `Invalid value for '{restart|switchover}': '${target}' is not one of 'restart', 'switchover'.`,
-      ExitCode.usage,
+      { exitCode: ExitCode.usage },
     );
   const context = await cliContext(command);
   const cluster = await fetchCluster(context, clusterName);
