@@ -16,6 +16,7 @@ import { Prompts } from './prompts.ts';
 /** The options given before the command (natronictl-program.ts). */
 export interface GlobalOptions {
   configFile?: string;
+  dcsUrl?: string;
   insecure?: boolean;
   gateway?: string;
   username?: string;
@@ -41,6 +42,11 @@ export const prompts = new Prompts((text) => process.stdout.write(text));
  */
 export async function cliContext(command: Command): Promise<CliContext> {
   const options = command.optsWithGlobals<GlobalOptions>();
+  // patronictl can talk to the DCS itself; natronictl reaches NATS only through the gateway.
+  if (options.dcsUrl !== undefined)
+    throw new CliFailure(
+      `natronictl does not connect to a DCS (--dcs-url ${options.dcsUrl}): name the gateway with --gateway URL or -c FILE`,
+    );
   const config = await loadCtlConfig(options.configFile);
   const { username, password } = options;
   if ((username === undefined) !== (password === undefined))

@@ -19,6 +19,12 @@ export function natronictlProgram(): Command {
         'Configuration file (Patroni style: restapi, ctl)',
       ).env('PATRONICTL_CONFIG_FILE'),
     )
+    .addOption(
+      new Option(
+        '-d, --dcs-url <url>',
+        "patronictl's DCS address: refused, see cli-context.ts",
+      ).hideHelp(),
+    )
     .option('-k, --insecure', 'Allow connections to SSL sites without certs')
     .addOption(
       new Option(
