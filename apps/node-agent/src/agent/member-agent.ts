@@ -86,7 +86,10 @@ export class MemberAgent {
     // The status carries the scheduled restart: publish at once, as PostgreSQL may not run (then
     // nothing else publishes) and a restarted agent takes the restart up from the stored status.
     const restarts = new RestartSchedule(() => void status.publishNow());
-    const previous = await store.get(memberKey(name));
+    const previous = await store.get(memberKey(name)).catch((error: unknown) => {
+      logger.warn({ msg: 'could not read the previous member status', err: error });
+      return undefined;
+    });
     const status = new MemberStatusPublisher({
       config,
       store,
