@@ -11,11 +11,15 @@ import {
   assertValidName,
   parseByteSize,
   parseLsn,
+  parseSchedule,
+  patroniTimestamp,
   patroniMetricValues,
   patroniVersionNumber,
   POSTGRES_STATE_VALUES_LINE,
   postgresStateNumberOfLabel,
   withPostgresStateValues,
+  timerDelayMs,
+  MAX_TIMER_DELAY_MS,
   type ClusterFacts,
   type MemberFacts,
 } from '../../libs/domain/src/index.ts';
@@ -127,3 +131,17 @@ Deno.test("the postgres state metric carries Patroni's Values line", () => {
   ]);
   strictEqual(POSTGRES_STATE_VALUES_LINE.startsWith('# Values: 0=initdb, 1=initdb_failed,'), true);
 });
+
+Deno.test(
+  'schedules: Patroni date forms, timers below 2^31 ms, timestamps as Patroni writes them',
+  () => {
+    const now = Date.UTC(2026, 11, 3);
+    deepStrictEqual(parseSchedule('Tue, 01 Jan 2030 12:00:00 +0100', 'restart', now), {
+      ok: true,
+      atMs: Date.UTC(2030, 0, 1, 11),
+      iso: '2030-01-01T11:00:00+00:00',
+    });
+    strictEqual(timerDelayMs(now + 365 * 86_400_000, now, Infinity), MAX_TIMER_DELAY_MS);
+    strictEqual(patroniTimestamp('2026-12-03T17:51:56.361Z'), '2026-12-03T17:51:56.361000+00:00');
+  },
+);

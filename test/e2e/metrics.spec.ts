@@ -102,7 +102,7 @@ async function expectGaugesMatchPatroni(): Promise<void> {
       for (const member of members) {
         const expected = expectedGauges(await patroniDocument(member));
         for (const [name, wanted] of Object.entries(expected)) {
-          const actual = value(samples, name, { member });
+          const actual = value(samples, name, { name: member });
           if (actual !== wanted)
             throw new Error(`${member} ${name}: ${actual}, /patroni says ${wanted}`);
         }
@@ -113,11 +113,11 @@ async function expectGaugesMatchPatroni(): Promise<void> {
   );
 }
 
-test("every member's Patroni gauges match its /patroni, labelled {scope, member}", async () => {
+test("every member's Patroni gauges match its /patroni, labelled {scope, name}", async () => {
   const samples = await scrape();
   for (const member of cluster.members) {
     expect(
-      sampleValue(samples, 'patroni_version', { scope: SCOPE, member: member.name }),
+      sampleValue(samples, 'patroni_version', { scope: SCOPE, name: member.name }),
     ).toBeGreaterThan(0);
   }
   await expectGaugesMatchPatroni();
@@ -151,8 +151,8 @@ test('a switchover moves the switchover counter and histogram', async () => {
   expect(value(after, 'natroni_switchover_duration_seconds_sum', completed)).toBeGreaterThan(
     value(before, 'natroni_switchover_duration_seconds_sum', completed),
   );
-  expect(value(after, 'natroni_lease_changes_total', { member: candidate })).toBeGreaterThan(
-    value(before, 'natroni_lease_changes_total', { member: candidate }),
+  expect(value(after, 'natroni_lease_changes_total', { name: candidate })).toBeGreaterThan(
+    value(before, 'natroni_lease_changes_total', { name: candidate }),
   );
   await waitForHealthyCluster(cluster, 60_000);
   await expectGaugesMatchPatroni();
@@ -178,16 +178,16 @@ test('a failover moves the failover counter and histogram; lease renewals are co
   expect(value(after, 'natroni_failover_duration_seconds_count', completed)).toBe(
     value(before, 'natroni_failover_duration_seconds_count', completed) + 1,
   );
-  expect(value(after, 'natroni_lease_changes_total', { member: promoted })).toBeGreaterThan(
-    value(before, 'natroni_lease_changes_total', { member: promoted }),
+  expect(value(after, 'natroni_lease_changes_total', { name: promoted })).toBeGreaterThan(
+    value(before, 'natroni_lease_changes_total', { name: promoted }),
   );
   expect(value(after, 'natroni_events_total', { kind: 'failover' })).toBeGreaterThan(0);
   const renewals = await scrapeUntil(
-    (samples) => value(samples, 'natroni_lease_renewals_total', { member: promoted }) > 0,
+    (samples) => value(samples, 'natroni_lease_renewals_total', { name: promoted }) > 0,
     `lease renewals by ${promoted} to be counted`,
   );
-  expect(value(renewals, 'natroni_lease_renewal_latency_seconds_count', { member: promoted })).toBe(
-    value(renewals, 'natroni_lease_renewals_total', { member: promoted }),
+  expect(value(renewals, 'natroni_lease_renewal_latency_seconds_count', { name: promoted })).toBe(
+    value(renewals, 'natroni_lease_renewals_total', { name: promoted }),
   );
 
   await cluster.restart(old, 'agent');

@@ -15,13 +15,23 @@ export interface NatronictlRun {
   readonly result: Promise<NatronictlResult>;
   /** Resolves once stderr contains `text`. */
   stderrContains(text: string, timeoutMs: number): Promise<void>;
+  /** Resolves once stdout satisfies `accept`. */
+  stdoutSatisfies(
+    accept: (stdout: string) => boolean,
+    what: string,
+    timeoutMs: number,
+  ): Promise<void>;
   kill(): void;
 }
 
-/** Starts the built natronictl with `args`; stdin is a pipe (no terminal) and is closed at once. */
+/**
+ * Starts the built natronictl with `args`; stdin is a pipe (no terminal) that carries `input` (the
+ * answers to its questions) and is then closed.
+ */
 export function startNatronictl(
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
+  input = '',
 ): NatronictlRun {
   if (!existsSync(NATRONICTL)) throw new Error(`${NATRONICTL} is missing: run npm run build first`);
   const inherited = Object.fromEntries(
@@ -32,7 +42,7 @@ export function startNatronictl(
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   registerChild(child);
-  child.stdin?.end();
+  child.stdin?.end(input);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -52,6 +62,16 @@ export function startNatronictl(
         { timeoutMs, intervalMs: 50, what: `natronictl to print "${text}"` },
       );
     },
+    stdoutSatisfies: async (accept, what, timeoutMs) => {
+      await waitUntil(
+        () => {
+          if (accept(stdout)) return true;
+          if (child.exitCode !== null) throw new Error(`natronictl exited: ${stderr}`);
+          return undefined;
+        },
+        { timeoutMs, intervalMs: 50, what },
+      );
+    },
     kill: () => {
       void waitForExit(child, 2_000);
       child.kill('SIGTERM');
@@ -64,8 +84,9 @@ export async function natronictl(
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
   timeoutMs = 90_000,
+  input = '',
 ): Promise<NatronictlResult> {
-  const run = startNatronictl(args, env);
+  const run = startNatronictl(args, env, input);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

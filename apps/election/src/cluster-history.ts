@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { ClusterKeys } from '../../../libs/dcs/src/index.ts';
+import { isoUtc } from '../../../libs/domain/src/index.ts';
 import {
   HistoryEntrySchema,
   HistorySchema,
@@ -27,7 +28,7 @@ export async function recordPromotion(
       timeline: endedTimeline,
       switchLsn,
       reason: PROMOTION_REASON,
-      timestamp: new Date().toISOString(),
+      timestamp: isoUtc(Date.now()),
       newLeader: context.member,
     }),
   );

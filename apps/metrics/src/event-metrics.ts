@@ -7,9 +7,9 @@ const DURATION_BUCKETS_S = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
 /** natroni's own figures, derived from the cluster's events. */
 export class EventMetrics {
   private readonly events: Counter<'scope' | 'kind'>;
-  private readonly renewals: Counter<'scope' | 'member'>;
-  private readonly renewalLatency: Histogram<'scope' | 'member'>;
-  private readonly leaseChanges: Counter<'scope' | 'member'>;
+  private readonly renewals: Counter<'scope' | 'name'>;
+  private readonly renewalLatency: Histogram<'scope' | 'name'>;
+  private readonly leaseChanges: Counter<'scope' | 'name'>;
   private readonly switchovers: Counter<'scope' | 'outcome'>;
   private readonly switchoverDuration: Histogram<'scope' | 'outcome'>;
   private readonly failovers: Counter<'scope' | 'outcome'>;
@@ -29,20 +29,20 @@ export class EventMetrics {
     this.renewals = new Counter({
       name: 'natroni_lease_renewals_total',
       help: 'Renewals of the leader lease, by the member that renewed it.',
-      labelNames: ['scope', 'member'],
+      labelNames: ['scope', 'name'],
       registers,
     });
     this.renewalLatency = new Histogram({
       name: 'natroni_lease_renewal_latency_seconds',
       help: 'Time from sending a lease renewal to its acknowledgement by JetStream.',
-      labelNames: ['scope', 'member'],
+      labelNames: ['scope', 'name'],
       buckets: LATENCY_BUCKETS_S,
       registers,
     });
     this.leaseChanges = new Counter({
       name: 'natroni_lease_changes_total',
       help: 'Acquisitions of the leader lease with a new term, by the member that acquired it.',
-      labelNames: ['scope', 'member'],
+      labelNames: ['scope', 'name'],
       registers,
     });
     this.switchovers = new Counter({
@@ -85,11 +85,11 @@ export class EventMetrics {
     const detail = event.detail;
     switch (detail.case) {
       case 'leaseRenewed':
-        this.renewals.inc({ scope, member: event.member });
-        this.renewalLatency.observe({ scope, member: event.member }, detail.value.latencyMs / 1000);
+        this.renewals.inc({ scope, name: event.member });
+        this.renewalLatency.observe({ scope, name: event.member }, detail.value.latencyMs / 1000);
         break;
       case 'leaderElected':
-        this.leaseChanges.inc({ scope, member: event.member });
+        this.leaseChanges.inc({ scope, name: event.member });
         break;
       case 'switchoverCompleted':
       case 'switchoverFailed': {

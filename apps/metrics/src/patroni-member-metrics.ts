@@ -7,11 +7,11 @@ import {
 } from '../../../libs/domain/src/index.ts';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 
-const LABELS = ['scope', 'member'] as const;
+const LABELS = ['scope', 'name'] as const;
 
 /**
  * Patroni's per-member metrics (same names, types and HELP texts as its `/metrics`) for every member
- * at once, told apart by a `member` label beside `scope`; plus the age of each member's last status.
+ * at once, told apart as Patroni 4 labels them, by `name` beside `scope`; plus the age of each member's last status.
  */
 export class PatroniMemberMetrics {
   private readonly gauges = new Map<string, Gauge<(typeof LABELS)[number]>>();
@@ -38,7 +38,7 @@ export class PatroniMemberMetrics {
     for (const metric of [...this.gauges.values(), ...this.counters.values(), this.statusAge])
       metric.reset();
     for (const member of members) {
-      const labels = { scope: cluster.scope, member: member.name };
+      const labels = { scope: cluster.scope, name: member.name };
       for (const [name, value] of Object.entries(patroniMetricValues(member, cluster))) {
         const counter = this.counters.get(name);
         if (counter) counter.inc(labels, Math.max(0, value));

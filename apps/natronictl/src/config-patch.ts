@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { CliFailure, ExitCode } from './exit-code.ts';
+import { CliFailure } from './exit-code.ts';
 
 export type ConfigValue = null | boolean | number | string | ConfigValue[] | ConfigObject;
 export interface ConfigObject {
@@ -16,14 +16,19 @@ function isObject(value: unknown): value is ConfigObject {
  */
 export function patchFromSetting(setting: string): ConfigObject {
   const equals = setting.indexOf('=');
-  const path = equals < 0 ? [] : setting.slice(0, equals).trim().split('.');
+  const dotted = equals < 0 ? [] : setting.slice(0, equals).trim().split('.');
+  // A PostgreSQL parameter's name may hold dots (auto_explain.log_min_duration): it stays one key.
+  const path =
+    dotted[0] === 'postgresql' && dotted[1] === 'parameters' && dotted.length > 3
+      ? [...dotted.slice(0, 2), dotted.slice(2).join('.')]
+      : dotted;
   if (path.length === 0 || path.some((key) => key === '' || key === '__proto__'))
-    throw new CliFailure(ExitCode.usage, `--set ${setting}: expected key.path=value`);
+    throw new CliFailure(`Invalid parameter setting ${setting}`);
   let value: unknown;
   try {
     value = parse(setting.slice(equals + 1)) ?? null;
   } catch (error) {
-    throw new CliFailure(ExitCode.usage, `--set ${setting}: ${(error as Error).message}`);
+    throw new CliFailure(`Invalid parameter setting ${setting}: ${(error as Error).message}`);
   }
   let patch = value as ConfigValue;
   for (const key of [...path].reverse()) patch = { [key]: patch };
@@ -36,10 +41,10 @@ export function patchFromDocument(text: string, source: string): ConfigObject {
   try {
     document = parse(text);
   } catch (error) {
-    throw new CliFailure(ExitCode.usage, `${source}: not valid YAML: ${(error as Error).message}`);
+    throw new CliFailure(`${source}: not valid YAML: ${(error as Error).message}`);
   }
   if (!isObject(document))
-    throw new CliFailure(ExitCode.usage, `${source}: expected a mapping of configuration keys`);
+    throw new CliFailure(`${source}: expected a mapping of configuration keys`);
   return document;
 }
 
@@ -53,47 +58,25 @@ export function mergePatches(earlier: ConfigObject, later: ConfigObject): Config
   return merged;
 }
 
-export interface ConfigChange {
-  readonly key: string;
-  readonly before?: ConfigValue;
-  readonly after?: ConfigValue;
-}
-
-/** Every leaf key whose value differs between two configurations, as dotted paths in order. */
-export function configChanges(
-  before: ConfigObject,
-  after: ConfigObject,
-  prefix = '',
-): ConfigChange[] {
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  const changes: ConfigChange[] = [];
-  for (const key of keys) {
-    const dotted = prefix + key;
+/**
+ * The merge patch that turns `before` into `after`: changed values, and null for each key that is
+ * gone, so that a PATCH of it changes only what was edited.
+ */
+export function mergePatchBetween(before: ConfigObject, after: ConfigObject): ConfigObject {
+  const patch: ConfigObject = {};
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) patch[key] = null;
+  for (const [key, value] of Object.entries(after)) {
     const old = Object.hasOwn(before, key) ? before[key] : undefined;
-    const now = Object.hasOwn(after, key) ? after[key] : undefined;
-    // A subtree that appears or vanishes is compared leaf by leaf against an empty one.
-    const subtree = isObject(old) || isObject(now);
-    const bothSubtrees =
-      (old === undefined || isObject(old)) && (now === undefined || isObject(now));
-    if (subtree && bothSubtrees) {
-      changes.push(
-        ...configChanges(isObject(old) ? old : {}, isObject(now) ? now : {}, `${dotted}.`),
-      );
-    } else if (JSON.stringify(old) !== JSON.stringify(now)) {
-      changes.push({
-        key: dotted,
-        ...(old === undefined ? {} : { before: old }),
-        ...(now === undefined ? {} : { after: now }),
-      });
-    }
+    if (isObject(old) && isObject(value)) {
+      const inner = mergePatchBetween(old, value);
+      if (Object.keys(inner).length > 0) patch[key] = inner;
+    } else if (JSON.stringify(old) !== JSON.stringify(value)) patch[key] = value;
   }
-  return changes;
+  return patch;
 }
 
-/** The changes as diff lines: `-key: old` and `+key: new`. */
-export function describeChanges(changes: readonly ConfigChange[]): string[] {
-  return changes.flatMap((change) => [
-    ...(change.before === undefined ? [] : [`-${change.key}: ${JSON.stringify(change.before)}`]),
-    ...(change.after === undefined ? [] : [`+${change.key}: ${JSON.stringify(change.after)}`]),
-  ]);
+/** Deep equality of two configurations, key order aside. */
+export function sameConfig(a: ConfigValue | undefined, b: ConfigValue | undefined): boolean {
+  if (isObject(a) && isObject(b)) return Object.keys(mergePatchBetween(a, b)).length === 0;
+  return JSON.stringify(a) === JSON.stringify(b);
 }

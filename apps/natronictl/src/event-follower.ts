@@ -1,7 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import { eventSubject } from '../../../libs/events/src/index.ts';
 import { decodeWire, EventSchema } from '../../../libs/proto/src/index.ts';
-import { CliFailure, ExitCode } from './exit-code.ts';
+import { CliFailure } from './exit-code.ts';
 import { formatEvent, type OutputFormat } from './format/index.ts';
 
 export interface EventFollowOptions {
@@ -33,7 +33,6 @@ export async function followEvents(options: EventFollowOptions): Promise<void> {
     });
   } catch (error) {
     throw new CliFailure(
-      ExitCode.unreachable,
       `cannot reach NATS at ${options.servers.join(', ')}: ${(error as Error).message}`,
     );
   }

@@ -1,26 +1,34 @@
-/** natronictl's exit codes, which scripts can rely on (docs/natronictl.md). */
+/** natronictl's exit codes, patronictl's: scripts written for one work with the other. */
 export const ExitCode = {
   ok: 0,
-  /** The gateway answered and refused or failed the request, or the cluster is not in a state that allows it. */
-  refused: 1,
-  /** Bad command line: unknown command or option, missing argument, malformed --set or patch file. */
+  /**
+   * The command failed: refused by the cluster, the gateway unreachable, a question answered no or
+   * not at all (`Error: …` or `Aborted!` on stderr).
+   */
+  failed: 1,
+  /** Bad command line: unknown command or option, missing or invalid argument. */
   usage: 2,
-  /** The gateway or NATS could not be reached (refused connection, unknown host, timeout). */
-  unreachable: 3,
-  /** A destructive command was not confirmed: the answer was not "y", or there is no terminal and no --force. */
-  notConfirmed: 4,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** A failure that ends natronictl with `exitCode` after printing `message` on stderr. */
+/** A failure that ends natronictl with `exitCode` after printing `Error: <message>` on stderr. */
 export class CliFailure extends Error {
   override readonly name = 'CliFailure';
 
   constructor(
-    readonly exitCode: ExitCodeValue,
     message: string,
+    readonly exitCode: ExitCodeValue = ExitCode.failed,
   ) {
     super(message);
+  }
+}
+
+/** A question went unanswered (end of input, Ctrl-C): `Aborted!`, exit 1, as patronictl. */
+export class Aborted extends Error {
+  override readonly name = 'Aborted';
+
+  constructor() {
+    super('Aborted!');
   }
 }

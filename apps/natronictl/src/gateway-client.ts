@@ -1,4 +1,4 @@
-import { CliFailure, ExitCode } from './exit-code.ts';
+import { CliFailure } from './exit-code.ts';
 
 export interface GatewayReply {
   readonly status: number;
@@ -25,7 +25,7 @@ export class GatewayClient {
   }
 
   async request(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
     baseUrl = this.options.baseUrl,
@@ -47,7 +47,7 @@ export class GatewayClient {
       });
       return { status: response.status, text: await response.text() };
     } catch (error) {
-      throw new CliFailure(ExitCode.unreachable, `cannot reach ${url.origin}: ${reasonOf(error)}`);
+      throw new CliFailure(`cannot reach ${url.origin}: ${reasonOf(error)}`);
     }
   }
 
@@ -58,16 +58,13 @@ export class GatewayClient {
     try {
       return JSON.parse(reply.text) as T;
     } catch {
-      throw new CliFailure(ExitCode.refused, `GET ${path}: the answer is not JSON: ${reply.text}`);
+      throw new CliFailure(`GET ${path}: the answer is not JSON: ${reply.text}`);
     }
   }
 }
 
 export function refusal(what: string, reply: GatewayReply): CliFailure {
-  return new CliFailure(
-    ExitCode.refused,
-    `${what} failed with status ${reply.status}: ${reply.text.trim()}`,
-  );
+  return new CliFailure(`${what} failed with status ${reply.status}: ${reply.text.trim()}`);
 }
 
 function reasonOf(error: unknown): string {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
-import { CliFailure, ExitCode } from './exit-code.ts';
+import { prompts } from './cli-context.ts';
+import { Aborted, CliFailure, ExitCode } from './exit-code.ts';
 import { natronictlProgram } from './natronictl-program.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -10,12 +11,15 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     // Commander has printed its own message (or the help, with exit code 0).
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-    if (error instanceof CliFailure) {
-      process.stderr.write(`natronictl: ${error.message}\n`);
-      return error.exitCode;
+    if (error instanceof Aborted) {
+      process.stderr.write('Aborted!\n');
+      return ExitCode.failed;
     }
-    process.stderr.write(`natronictl: ${error instanceof Error ? error.message : String(error)}\n`);
-    return ExitCode.refused;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`Error: ${message}\n`);
+    return error instanceof CliFailure ? error.exitCode : ExitCode.failed;
+  } finally {
+    prompts.close();
   }
 }
 

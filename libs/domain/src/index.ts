@@ -36,3 +36,4 @@ export {
 } from './replication-slot.ts';
 export * from './patroni/index.ts';
 export * from './maxscale/index.ts';
+export { NATRONI_VERSION } from './natroni-version.ts';

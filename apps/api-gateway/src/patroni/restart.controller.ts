@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { Controller, Delete, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBasicAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { decideRestart } from '../../../../libs/domain/src/index.ts';
+import { boundedTimerMs, decideRestart } from '../../../../libs/domain/src/index.ts';
 import {
   CancelRestartRequestSchema,
   RestartRequestSchema,
@@ -65,7 +65,7 @@ export class RestartController {
     const waitMs =
       filters.timeoutSeconds === undefined
         ? DEFAULT_RESTART_WAIT_MS
-        : (filters.timeoutSeconds + 10) * 1000;
+        : boundedTimerMs((filters.timeoutSeconds + 10) * 1000);
     const answer = await this.agent.send(member, 'restart', message, waitMs);
     const scheduled = filters.schedule !== undefined;
     if (answer.ok) {

@@ -1,64 +1,73 @@
-import type { Command } from 'commander';
-import { cliContext, fetchCluster } from '../cli-context.ts';
+import { Option, type Command } from 'commander';
+import { cliContext, fetchCluster, formatOf, localTimestamp, systemIdOf } from '../cli-context.ts';
 import {
   clusterFooter,
-  historyRows,
-  historyTable,
-  listRows,
-  memberTable,
-  renderDocument,
-  renderTable,
-  topologyRows,
-  type ClusterDocument,
+  historyListing,
+  memberListing,
+  OUTPUT_FORMATS,
+  renderTabular,
   type HistoryEntry,
-  type MemberRow,
 } from '../format/index.ts';
+import { watchOptions, watching, type WatchOptions } from '../watch.ts';
 
-function membersCommand(
-  program: Command,
-  name: string,
-  description: string,
-  rowsOf: (cluster: ClusterDocument) => MemberRow[],
-): void {
-  program
-    .command(name)
-    .description(description)
-    .action(async (_options: object, command: Command) => {
-      const context = cliContext(command);
-      const cluster = await fetchCluster(context);
-      const rows = rowsOf(cluster);
-      if (context.format !== 'pretty') {
-        context.out(renderDocument(rows, context.format));
-        return;
+export const FORMAT_OPTION = (defaultFormat = 'pretty') =>
+  new Option('-f, --format <format>', 'Output format')
+    .choices(OUTPUT_FORMATS)
+    .default(defaultFormat);
+
+interface ListOptions extends WatchOptions {
+  extended?: boolean;
+  timestamp?: boolean;
+}
+
+function listAction(topology: boolean) {
+  return async (clusterNames: string[], options: ListOptions, command: Command) => {
+    const context = await cliContext(command);
+    const format = topology ? 'pretty' : formatOf(command);
+    await watching(options, async () => {
+      if (options.timestamp) context.out(localTimestamp(0));
+      for (const name of clusterNames.length > 0 ? clusterNames : [undefined]) {
+        const cluster = await fetchCluster(context, name);
+        const listing = memberListing(cluster, format, {
+          systemId: await systemIdOf(context, cluster),
+          extended: options.extended === true,
+          topology,
+        });
+        context.out(renderTabular(listing, format));
+        if (format === 'pretty') for (const line of clusterFooter(cluster)) context.out(line);
       }
-      context.out([renderTable(memberTable(cluster, rows)), ...clusterFooter(cluster)].join('\n'));
     });
+  };
 }
 
 /** list, topology and history: read-only views of the cluster. */
 export function registerClusterCommands(program: Command): void {
-  membersCommand(
-    program,
-    'list',
-    'the members with host, role, state, timeline and lag (GET /cluster)',
-    listRows,
-  );
-  membersCommand(
-    program,
-    'topology',
-    'the members as a replication tree, the leader first',
-    topologyRows,
-  );
+  const list = program
+    .command('list')
+    .description('List the Patroni members for a given Patroni')
+    .argument('[CLUSTER_NAMES...]')
+    .option('-e, --extended', 'Show some extra information')
+    .option('-t, --timestamp', 'Print timestamp')
+    .addOption(FORMAT_OPTION());
+  for (const option of watchOptions()) list.addOption(option);
+  list.action(listAction(false));
+
+  const topology = program
+    .command('topology')
+    .description('Prints ASCII topology for given cluster')
+    .argument('[CLUSTER_NAMES...]');
+  for (const option of watchOptions()) topology.addOption(option);
+  topology.action(listAction(true));
+
   program
     .command('history')
-    .description('the timeline switches (GET /history)')
-    .action(async (_options: object, command: Command) => {
-      const context = cliContext(command);
-      const rows = historyRows(await context.client.getJson<HistoryEntry[]>('/history'));
-      context.out(
-        context.format === 'pretty'
-          ? renderTable(historyTable(rows))
-          : renderDocument(rows, context.format),
-      );
+    .description('Show the history of failovers/switchovers')
+    .argument('[CLUSTER_NAME]')
+    .addOption(FORMAT_OPTION())
+    .action(async (clusterName: string | undefined, _options: object, command: Command) => {
+      const context = await cliContext(command);
+      await fetchCluster(context, clusterName);
+      const history = await context.client.getJson<HistoryEntry[]>('/history');
+      context.out(renderTabular(historyListing(history), formatOf(command)));
     });
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { cliContext, fetchCluster } from '../cli-context.ts';
+import { cliContext, fetchCluster, formatOf } from '../cli-context.ts';
+import { OUTPUT_FORMATS } from '../format/index.ts';
 import { followEvents } from '../event-follower.ts';
 
 interface EventsOptions {
@@ -41,8 +42,13 @@ export function registerEventsCommand(program: Command): void {
     )
     .option('--kind <kind>', 'only this kind, e.g. failover or leader_elected')
     .option('--count <n>', 'stop after n events', positiveInteger)
+    .addOption(
+      new Option('-f, --format <format>', 'pretty: a line of words; json: one JSON object a line')
+        .choices(OUTPUT_FORMATS)
+        .default('pretty'),
+    )
     .action(async (options: EventsOptions, command: Command) => {
-      const context = cliContext(command);
+      const context = await cliContext(command);
       const scope = options.scope ?? (await fetchCluster(context)).scope;
       await followEvents({
         servers: options.natsServers
@@ -55,7 +61,7 @@ export function registerEventsCommand(program: Command): void {
         scope,
         ...(options.kind === undefined ? {} : { kind: options.kind }),
         ...(options.count === undefined ? {} : { count: options.count }),
-        format: context.format,
+        format: formatOf(command),
         write: context.out,
       });
     });

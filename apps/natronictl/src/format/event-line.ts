@@ -9,7 +9,7 @@ import { renderDocument, type OutputFormat } from './output-format.ts';
 export function formatEvent(event: Event, format: OutputFormat): string {
   const wire = JSON.parse(toWireJson(EventSchema, event)) as Record<string, unknown>;
   if (format === 'json') return JSON.stringify(wire);
-  if (format === 'yaml') return `---\n${renderDocument(wire, 'yaml')}`;
+  if (format === 'yaml' || format === 'yml') return `---\n${renderDocument(wire, 'yaml')}`;
   const at = event.occurredAt ? timestampDate(event.occurredAt).toISOString() : '-';
   const parts = [at, event.kind, event.member, `term ${event.term}`];
   if (event.timeline) parts.push(`timeline ${event.timeline}`);

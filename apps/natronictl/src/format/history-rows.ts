@@ -1,28 +1,15 @@
-import type { TextTable } from './text-table.ts';
+import type { Tabular } from './tabular-output.ts';
 
 /** One entry of `GET /history`: [timeline, switch_lsn, reason, timestamp, new_leader?]. */
 export type HistoryEntry = readonly (string | number)[];
 
-export type HistoryRow = Record<string, string | number>;
+const COLUMNS = ['TL', 'LSN', 'Reason', 'Timestamp', 'New Leader'];
 
-/** `natronictl history` rows, keyed like patronictl's `history -f json`. */
-export function historyRows(history: readonly HistoryEntry[]): HistoryRow[] {
-  return history.map(([timeline, lsn, reason, timestamp, newLeader]) => ({
-    TL: timeline ?? '',
-    LSN: lsn ?? '',
-    Reason: reason ?? '',
-    Timestamp: timestamp ?? '',
-    'New Leader': newLeader ?? '',
-  }));
-}
-
-export function historyTable(rows: readonly HistoryRow[]): TextTable {
-  const headers = ['TL', 'LSN', 'Reason', 'Timestamp', 'New Leader'];
+/** patronictl's `history`: one row per timeline switch, a missing new leader left empty. */
+export function historyListing(history: readonly HistoryEntry[]): Tabular {
   return {
-    columns: headers.map((header) => ({
-      header,
-      align: header === 'TL' || header === 'LSN' ? 'right' : 'left',
-    })),
-    rows: rows.map((item) => headers.map((header) => String(item[header] ?? ''))),
+    columns: COLUMNS,
+    rows: history.map((entry) => COLUMNS.map((_, index) => entry[index] ?? '')),
+    rightAligned: new Set(['TL', 'LSN']),
   };
 }

@@ -1,15 +1,21 @@
 export {
   clusterFooter,
   leaderOf,
-  listRows,
-  memberTable,
+  memberListing,
   roleLabel,
-  topologyRows,
   type ClusterDocument,
   type ClusterMember,
-  type MemberRow,
+  type MemberListing,
 } from './cluster-rows.ts';
-export { historyRows, historyTable, type HistoryEntry, type HistoryRow } from './history-rows.ts';
-export { OUTPUT_FORMATS, renderDocument, type OutputFormat } from './output-format.ts';
+export { historyListing, type HistoryEntry } from './history-rows.ts';
+export {
+  OUTPUT_FORMATS,
+  pythonJson,
+  pythonYaml,
+  renderDocument,
+  type OutputFormat,
+} from './output-format.ts';
+export { renderTabular, type Cell, type Tabular } from './tabular-output.ts';
 export { renderTable, type TableColumn, type TextTable } from './text-table.ts';
+export { unifiedDiff } from './unified-diff.ts';
 export { formatEvent } from './event-line.ts';

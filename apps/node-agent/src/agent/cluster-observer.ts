@@ -81,6 +81,11 @@ export class ClusterObserver {
     return clusterHaTimings(this.watch.view.config?.value, this.bootstrapDcs).ttlMs;
   }
 
+  /** loop_wait, timed exactly as the election times it. */
+  get loopWaitMs(): number {
+    return clusterHaTimings(this.watch.view.config?.value, this.bootstrapDcs).loopWaitMs;
+  }
+
   /** The `failsafe_mode` of the dynamic configuration (default false). */
   get failsafeMode(): boolean {
     return this.watch.view.config?.value.failsafeMode === true;

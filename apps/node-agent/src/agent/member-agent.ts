@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type pg from 'pg';
-import { ClusterStore } from '../../../../libs/dcs/src/index.ts';
+import { ClusterStore, memberKey } from '../../../../libs/dcs/src/index.ts';
 import { ensureEventStream, EventPublisher } from '../../../../libs/events/src/index.ts';
 import { FailsafeNotices } from '../../../../libs/failsafe/src/index.ts';
 import type { MemberConfig } from '../../../../libs/member-config/src/index.ts';
@@ -83,7 +83,13 @@ export class MemberAgent {
       },
     });
     const lifecycle = new PostgresLifecycle({ config, osUser, pool, machine, cluster, callbacks });
-    const restarts = new RestartSchedule();
+    // The status carries the scheduled restart: publish at once, as PostgreSQL may not run (then
+    // nothing else publishes) and a restarted agent takes the restart up from the stored status.
+    const restarts = new RestartSchedule(() => void status.publishNow());
+    const previous = await store.get(memberKey(name)).catch((error: unknown) => {
+      logger.warn({ msg: 'could not read the previous member status', err: error });
+      return undefined;
+    });
     const status = new MemberStatusPublisher({
       config,
       store,
@@ -142,6 +148,8 @@ export class MemberAgent {
       status,
     );
     const slots = new ReplicationSlotUpkeep(name, cluster, machine, pool);
+    const stored = previous?.value.scheduledRestart;
+    if (stored) logger.log({ msg: commands.resumeScheduledRestart(stored, cluster.loopWaitMs) });
     status.start();
     responder.start();
     slots.start();

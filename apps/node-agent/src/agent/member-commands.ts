@@ -1,5 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { restartConditionsMet, restartRequestError } from '../../../../libs/domain/src/index.ts';
+import { scheduleStep } from '../../../../libs/domain/src/election/index.ts';
+import {
+  parseSchedule,
+  restartConditionsMet,
+  restartRequestError,
+} from '../../../../libs/domain/src/index.ts';
 import type {
   BootstrapRequest,
   CloneRequest,
@@ -9,6 +14,7 @@ import type {
   ReinitializeRequest,
   RestartRequest,
   RewindRequest,
+  ScheduledRestart,
   SetSynchronousStandbyNamesRequest,
   StartRequest,
   StopRequest,
@@ -29,7 +35,6 @@ import type { TermTracker } from './term-tracker.ts';
 
 /** How long a role-changing command waits for the agent's watch to deliver the lease it names. */
 const LEASE_SIGHTING_WAIT_MS = 3_000;
-const TIMEZONE_PATTERN = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
 
 export interface MemberCommandsDependencies {
   readonly member: string;
@@ -111,23 +116,17 @@ export class MemberCommands {
     }
     const timeoutMs = request.timeout === undefined ? undefined : request.timeout * 1_000;
     if (request.schedule !== undefined) {
-      const at = parseSchedule(request.schedule);
+      const schedule = parseSchedule(request.schedule, 'restart', Date.now());
+      if (!schedule.ok) throw new CommandRefusal('bad_request', schedule.message);
       const status = await this.deps.status.current();
-      const scheduled = this.deps.restarts.schedule(
-        at,
-        {
-          ...conditions,
-          schedule: request.schedule,
-          timeout: request.timeout,
-          postmasterStartTime: status.postmasterStartTime,
-        },
-        () => {
-          this.restartIfMatching(conditions, timeoutMs).catch((error: unknown) => {
-            this.logger.warn({ msg: 'the scheduled restart did not run', err: error });
-          });
-        },
-      );
-      if (!scheduled) throw new CommandRefusal('failed', 'Another restart is already scheduled');
+      const record = {
+        ...conditions,
+        schedule: schedule.iso,
+        timeout: request.timeout,
+        postmasterStartTime: status.postmasterStartTime,
+      };
+      if (!this.armRestart(schedule.atMs, record))
+        throw new CommandRefusal('failed', 'Another restart is already scheduled');
       return 'Restart scheduled';
     }
     await this.restartIfMatching(conditions, timeoutMs);
@@ -194,6 +193,34 @@ export class MemberCommands {
     );
     await this.deps.pool.query('SELECT pg_reload_conf()');
     return `synchronous_standby_names = '${request.value}'`;
+  }
+
+  /**
+   * Takes up the restart a previous run of this agent had scheduled (its member status carries it),
+   * as Patroni's HA loop does with a scheduled action: one overdue by more than 1.5 × loop_wait is
+   * stale and dropped. Returns what became of it, for the log.
+   */
+  resumeScheduledRestart(record: ScheduledRestart, loopWaitMs: number): string {
+    const atMs = Date.parse(record.schedule);
+    if (Number.isNaN(atMs)) return `dropped the unreadable scheduled restart "${record.schedule}"`;
+    if (scheduleStep(atMs, Date.now(), loopWaitMs).step === 'stale')
+      return `dropped the stale scheduled restart at ${record.schedule}`;
+    this.armRestart(atMs, record);
+    return `resumed the restart scheduled at ${record.schedule}`;
+  }
+
+  private armRestart(atMs: number, record: Omit<ScheduledRestart, '$typeName' | '$unknown'>) {
+    const conditions = {
+      role: record.role,
+      postgres_version: record.postgresVersion,
+      restart_pending: record.restartPending,
+    };
+    const timeoutMs = record.timeout === undefined ? undefined : record.timeout * 1_000;
+    return this.deps.restarts.schedule(atMs, record, () => {
+      this.restartIfMatching(conditions, timeoutMs).catch((error: unknown) => {
+        this.logger.warn({ msg: 'the scheduled restart did not run', err: error });
+      });
+    });
   }
 
   /** Patroni's `DELETE /restart`. */
@@ -302,24 +329,4 @@ function shutdownMode(mode: string): ShutdownMode {
     'bad_request',
     `unknown shutdown mode "${mode}": use smart, fast or immediate`,
   );
-}
-
-function parseSchedule(text: string): Date {
-  if (!TIMEZONE_PATTERN.test(text.trim())) {
-    throw new CommandRefusal(
-      'bad_request',
-      'Timezone information is mandatory for the scheduled restart',
-    );
-  }
-  const at = new Date(text);
-  if (Number.isNaN(at.getTime())) {
-    throw new CommandRefusal(
-      'bad_request',
-      'Unable to parse scheduled timestamp. It should be in an unambiguous format, e.g. ISO 8601',
-    );
-  }
-  if (at.getTime() < Date.now()) {
-    throw new CommandRefusal('bad_request', 'Cannot schedule restart in the past');
-  }
-  return at;
 }

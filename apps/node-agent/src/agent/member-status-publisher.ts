@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import type pg from 'pg';
 import {
   isQueryableState,
+  NATRONI_VERSION,
   postgresStateLabel,
   UNKNOWN_STATE_LABEL,
   type ControlData,
@@ -23,8 +24,6 @@ import {
 import { queryPostgresSnapshot, type PostgresSnapshot } from '../postgres/status-query.ts';
 import type { PostgresStateMachine, StateChange } from './postgres-state-machine.ts';
 import type { TermTracker } from './term-tracker.ts';
-
-export const NATRONI_VERSION = '0.1.0';
 
 export interface MemberStatusPublisherOptions {
   readonly config: MemberConfig;

@@ -9,4 +9,6 @@ export * from './request-body.ts';
 export * from './restart-request.ts';
 export * from './schedule.ts';
 export * from './size-units.ts';
+export * from './timer-delay.ts';
+export * from './timestamp-text.ts';
 export * from './patroni-metrics.ts';
