@@ -135,7 +135,7 @@ test('writes through the primary port follow a switchover and never land on a re
       intervalMs: 50,
       what: '20 writes acknowledged through HAProxy before the switchover',
     });
-    const response = await fetch(`http://127.0.0.1:${local.options.ports.gateway}/switchover`, {
+    const response = await fetch(`http://127.0.0.1:${local.members[0].ports.gateway}/switchover`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
       body: JSON.stringify({ leader: oldPrimary.name, candidate: candidate.name }),
