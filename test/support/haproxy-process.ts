@@ -18,20 +18,23 @@ function replaced(text: string, pattern: RegExp, replacement: (match: string[]) 
 
 /**
  * The recipe of deploy/haproxy/haproxy.cfg pointed at a local cluster: its listeners bound to free
- * loopback ports, each `server` at the member's PostgreSQL and checked on the member's gateway listener,
- * checks every 200 ms so that the test runs fast. Everything else is the recipe as shipped.
+ * loopback ports, each `server` at the member's PostgreSQL and checked, as Patroni's recipe checks a
+ * node, on the same address at the port of the member's own gateway (on one machine each member's
+ * gateway has a port of its own). Checks run every `interMs` (200 ms unless told) so that the test runs
+ * fast. Everything else is the recipe as shipped.
  */
 export async function haproxyConfigFor(
   cluster: LocalCluster,
   ports: { primary: number; replicas: number },
+  interMs = 200,
 ): Promise<string> {
   let text = await readFile(RECIPE, 'utf8');
   text = replaced(text, /bind \*:5000/g, () => `bind 127.0.0.1:${ports.primary}`);
   text = replaced(text, /bind \*:5001/g, () => `bind 127.0.0.1:${ports.replicas}`);
-  text = replaced(text, /inter 1s/g, () => 'inter 200ms');
-  text = replaced(text, /server (\S+) \S+ check addr \S+ port \d+/g, ([, name = '']) => {
+  text = replaced(text, /inter 1s/g, () => `inter ${interMs}ms`);
+  text = replaced(text, /server (\S+) \S+ (.*)check port \d+/g, ([, name = '', options = '']) => {
     const member = cluster.member(name);
-    return `server ${name} 127.0.0.1:${member.ports.postgres} check addr 127.0.0.1 port ${member.ports.restapi}`;
+    return `server ${name} 127.0.0.1:${member.ports.postgres} ${options}check port ${member.ports.restapi}`;
   });
   return text;
 }
