@@ -15,6 +15,8 @@ import {
   patroniTimestamp,
   patroniMetricValues,
   patroniVersionNumber,
+  presentMembers,
+  statusAgeMs,
   POSTGRES_STATE_VALUES_LINE,
   postgresStateNumberOfLabel,
   withPostgresStateValues,
@@ -145,3 +147,14 @@ Deno.test(
     strictEqual(patroniTimestamp('2026-12-03T17:51:56.361Z'), '2026-12-03T17:51:56.361000+00:00');
   },
 );
+
+Deno.test('the liveness rule: a member whose status is older than ttl has left the cluster', () => {
+  const fresh = primary();
+  const stale = { ...primary(), name: 'pg2', statusAgeMs: TTL_MS };
+  deepStrictEqual(
+    presentMembers([fresh, stale], facts()).map((status) => status.name),
+    ['pg1'],
+  );
+  strictEqual(healthVerdict('/health', EMPTY_HEALTH_QUERY, stale, facts()), 503);
+  strictEqual(statusAgeMs({ receivedAtMs: 1_000, ageAtReceiptMs: 2_000 }, 4_000), 5_000);
+});

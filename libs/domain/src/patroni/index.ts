@@ -12,3 +12,4 @@ export * from './size-units.ts';
 export * from './timer-delay.ts';
 export * from './timestamp-text.ts';
 export * from './patroni-metrics.ts';
+export * from './member-liveness.ts';
