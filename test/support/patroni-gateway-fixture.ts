@@ -216,6 +216,13 @@ export class PatroniGatewayFixture {
     await this.store.put(ClusterKeys.config, create(DynamicConfigSchema, config));
   }
 
+  /** The port of the gateway's cluster-wide listener, its application's own HTTP server. */
+  clusterWidePort(): number {
+    const address = this.app?.getHttpServer().address();
+    if (!address || typeof address === 'string') throw new Error('the gateway is not listening');
+    return address.port;
+  }
+
   url(member: MemberName, path: string): string {
     return `http://127.0.0.1:${this.ports[member]}${path}`;
   }
