@@ -2,11 +2,17 @@
  * Health-check throughput of the api-gateway against a real nats-server, run the way the Patroni
  * figures were measured (wrk -t2 -c32 -d10s when wrk is installed, autocannon in this process
  * otherwise): the gateway is a separate process started from its bundle, with its default worker count
- * unless NATRONI_GATEWAY_WORKERS says otherwise.
+ * unless NATRONI_GATEWAY_WORKERS says otherwise. It runs once with the member listeners' health-check fast
+ * path and once without it (NATRONI_GATEWAY_HEALTH_CHECK_FAST_PATH=off), then measures health checks
+ * under a slowloris attack: 500 connections sending a byte of a request head per second while a client
+ * checks /primary ten times a second on fresh connections.
  *
- *   npm run bench:gateway            (DURATION_S=10 CONNECTIONS=32 WARMUP_S=2 by default)
+ *   npm run bench:gateway            (DURATION_S=10 CONNECTIONS=32 WARMUP_S=2 SLOWLORIS_S=20 by default;
+ *                                     FAST_PATH=on or off runs one of the two only)
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -22,6 +28,7 @@ import {
   MemberStatusSchema,
   type MemberStatus,
 } from '../libs/proto/src/index.ts';
+import { summarize } from './percentiles.ts';
 
 const DURATION_S = Number(process.env.DURATION_S ?? 10);
 /** Debian's wrk: the load generator the Patroni figures were measured with, when installed. */
@@ -33,6 +40,10 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
  */
 const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const SCOPE = 'bench';
+const SLOWLORIS_S = Number(process.env.SLOWLORIS_S ?? 20);
+const SLOW_CONNECTIONS = 500;
+const CHECKS_PER_S = 10;
+const FAST_PATHS = process.env.FAST_PATH ? [process.env.FAST_PATH] : ['on', 'off'];
 
 /** Patroni 3.0.2 on the same kind of machine (reference/patroni-samples/README.md), wrk -t2 -c32 -d10s. */
 const PATRONI: Record<string, string> = {
@@ -74,7 +85,6 @@ function statuses(pg1Port: number, pg2Port: number): MemberStatus[] {
 async function main(): Promise<void> {
   const nats = await NatsServerProcess.start();
   const writer = await connect({ servers: nats.url, name: 'bench-agents' });
-  let gateway: ChildProcess | undefined;
   let republish: ReturnType<typeof setInterval> | undefined;
   try {
     const store = await ClusterStore.open(writer, { namespace: 'natroni', scope: SCOPE });
@@ -101,72 +111,172 @@ async function main(): Promise<void> {
       );
     }, 1_000);
 
-    const child = spawn(process.execPath, [resolve(__dirname, '../bundles/api-gateway/main.cjs')], {
-      env: {
-        ...process.env,
-        NATRONI_SCOPE: SCOPE,
-        NATRONI_NATS_SERVERS: nats.url,
-        NATRONI_HTTP_PORT: String(httpPort),
-        NATRONI_GATEWAY_MEMBERS: `pg1=127.0.0.1:${pg1Port},pg2=127.0.0.1:${pg2Port}`,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    gateway = child;
-    // Every worker listens once the gateway logs "ready": wrk's connections then reach them all.
-    let workers: number | undefined;
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (workers !== undefined || !line.includes('"msg":"api-gateway ready"')) return;
-      workers = (JSON.parse(line) as { workers?: number }).workers ?? 1;
-    });
-    const readyWorkers = await waitUntil(
-      () => {
-        if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode})`);
-        return workers;
-      },
-      { timeoutMs: 30_000, intervalMs: 100, what: 'the gateway to log "api-gateway ready"' },
-    );
-    await waitUntil(
-      async () => {
-        const response = await fetch(`http://127.0.0.1:${pg1Port}/primary`).catch(() => undefined);
-        return response?.status === 200 ? true : undefined;
-      },
-      { timeoutMs: 20_000, intervalMs: 100, what: 'the gateway to answer 200 on pg1 /primary' },
-    );
-
-    const targets: Array<[string, number]> = [
-      ['/primary', pg1Port],
-      ['/replica?lag=1MB', pg2Port],
-      ['/patroni', pg1Port],
-    ];
-    const wrk = existsSync(WRK) ? WRK : undefined;
-    const shape =
-      readyWorkers === 1
-        ? 'one Node process'
-        : `${readyWorkers} worker processes and their primary`;
-    console.log(
-      wrk
-        ? `wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, Patroni's run shape, after ${WARMUP_S} s of warm-up per path`
-        : `autocannon -c ${CONNECTIONS} -d ${DURATION_S} after ${WARMUP_S} s of warm-up per path (install wrk for Patroni's run shape)`,
-    );
-    console.log(`gateway: ${shape} (NATRONI_GATEWAY_WORKERS), ${availableParallelism()} cores`);
-    for (const [path, port] of targets) {
-      const url = `http://127.0.0.1:${port}${path}`;
-      const run = (seconds: number): Promise<string> =>
-        wrk ? runWrk(wrk, url, seconds) : runAutocannon(url, seconds);
-      if (WARMUP_S > 0) await run(WARMUP_S);
-      const figures = await run(DURATION_S);
-      console.log(`GET ${path.padEnd(18)} natroni: ${figures}   | Patroni: ${PATRONI[path]}`);
+    for (const fastPath of FAST_PATHS) {
+      const child = startGateway(nats.url, httpPort, pg1Port, pg2Port, fastPath);
+      try {
+        await measure(child, pg1Port, pg2Port, fastPath);
+      } finally {
+        const exited = waitForExit(child, 15_000);
+        child.kill('SIGTERM');
+        await exited;
+      }
     }
   } finally {
     clearInterval(republish);
-    if (gateway) {
-      const exited = waitForExit(gateway, 15_000);
-      gateway.kill('SIGTERM');
-      await exited;
-    }
     await writer.close();
     await nats.dispose();
   }
+}
+
+function startGateway(
+  natsUrl: string,
+  httpPort: number,
+  pg1Port: number,
+  pg2Port: number,
+  fastPath: string,
+): ChildProcess {
+  return spawn(process.execPath, [resolve(__dirname, '../bundles/api-gateway/main.cjs')], {
+    env: {
+      ...process.env,
+      NATRONI_SCOPE: SCOPE,
+      NATRONI_NATS_SERVERS: natsUrl,
+      NATRONI_HTTP_PORT: String(httpPort),
+      NATRONI_GATEWAY_MEMBERS: `pg1=127.0.0.1:${pg1Port},pg2=127.0.0.1:${pg2Port}`,
+      NATRONI_GATEWAY_HEALTH_CHECK_FAST_PATH: fastPath,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+async function measure(
+  child: ChildProcess,
+  pg1Port: number,
+  pg2Port: number,
+  fastPath: string,
+): Promise<void> {
+  // Every worker listens once the gateway logs "ready": wrk's connections then reach them all.
+  let workers: number | undefined;
+  if (!child.stdout) throw new Error('the gateway has no stdout');
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (workers !== undefined || !line.includes('"msg":"api-gateway ready"')) return;
+    workers = (JSON.parse(line) as { workers?: number }).workers ?? 1;
+  });
+  const readyWorkers = await waitUntil(
+    () => {
+      if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode})`);
+      return workers;
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: 'the gateway to log "api-gateway ready"' },
+  );
+  await waitUntil(
+    async () => {
+      const response = await fetch(`http://127.0.0.1:${pg1Port}/primary`).catch(() => undefined);
+      return response?.status === 200 ? true : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 100, what: 'the gateway to answer 200 on pg1 /primary' },
+  );
+
+  const targets: Array<[string, number]> = [
+    ['/primary', pg1Port],
+    ['/replica?lag=1MB', pg2Port],
+    ['/patroni', pg1Port],
+  ];
+  const wrk = existsSync(WRK) ? WRK : undefined;
+  const shape =
+    readyWorkers === 1 ? 'one Node process' : `${readyWorkers} worker processes and their primary`;
+  console.log(
+    wrk
+      ? `wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, Patroni's run shape, after ${WARMUP_S} s of warm-up per path`
+      : `autocannon -c ${CONNECTIONS} -d ${DURATION_S} after ${WARMUP_S} s of warm-up per path (install wrk for Patroni's run shape)`,
+  );
+  console.log(
+    `gateway: ${shape} (NATRONI_GATEWAY_WORKERS), ${availableParallelism()} cores, health-check fast path ${fastPath}`,
+  );
+  for (const [path, port] of targets) {
+    const url = `http://127.0.0.1:${port}${path}`;
+    const run = (seconds: number): Promise<string> =>
+      wrk ? runWrk(wrk, url, seconds) : runAutocannon(url, seconds);
+    if (WARMUP_S > 0) await run(WARMUP_S);
+    const figures = await run(DURATION_S);
+    console.log(`GET ${path.padEnd(18)} natroni: ${figures}   | Patroni: ${PATRONI[path]}`);
+  }
+  if (SLOWLORIS_S > 0) console.log(await underSlowloris(pg1Port));
+}
+
+/** /primary checked ten times a second on fresh connections while 500 connections trickle a head. */
+async function underSlowloris(port: number): Promise<string> {
+  const head = `GET /primary HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(100_000)}`;
+  const slow = new Map<Socket, number>();
+  let running = true;
+  let timedOut = 0;
+  let otherCloses = 0;
+  const open = (): void => {
+    const socket = connectTcp(port, '127.0.0.1');
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (data: string) => (received += data));
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      slow.delete(socket);
+      if (!running) return;
+      if (received.startsWith('HTTP/1.1 408 ')) timedOut += 1;
+      else otherCloses += 1;
+      open();
+    });
+    slow.set(socket, 0);
+  };
+  for (let index = 0; index < SLOW_CONNECTIONS; index += 1) open();
+  const trickle = setInterval(() => {
+    for (const [socket, sent] of slow) {
+      socket.write(head[sent % head.length]);
+      slow.set(socket, sent + 1);
+    }
+  }, 1_000);
+  const latencies: number[] = [];
+  let failed = 0;
+  const checks: Array<Promise<void>> = [];
+  const started = performance.now();
+  while (performance.now() - started < SLOWLORIS_S * 1000) {
+    checks.push(
+      timedCheck(port).then(
+        (ms) => void latencies.push(ms),
+        () => void (failed += 1),
+      ),
+    );
+    await new Promise((resolveWait) => setTimeout(resolveWait, 1000 / CHECKS_PER_S));
+  }
+  await Promise.all(checks);
+  running = false;
+  clearInterval(trickle);
+  for (const socket of slow.keys()) socket.destroy();
+  const summary = summarize(latencies);
+  return (
+    `GET /primary under slowloris (${SLOW_CONNECTIONS} connections, 1 byte/s, ${SLOWLORIS_S} s): ` +
+    `${latencies.length} answered, ${failed} failed, p50 ${summary.median.toFixed(2)} ms, ` +
+    `p99 ${summary.p99.toFixed(2)} ms, max ${summary.max.toFixed(2)} ms; slow connections closed ` +
+    `with 408 ${timedOut}, otherwise ${otherCloses}`
+  );
+}
+
+/** One health check on a fresh connection, as a load balancer makes it: its time to the whole answer. */
+function timedCheck(port: number): Promise<number> {
+  return new Promise((resolveCheck, reject) => {
+    const started = performance.now();
+    const req = request(
+      { host: '127.0.0.1', port, path: '/primary', agent: false, timeout: 10_000 },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolveCheck(performance.now() - started)
+            : reject(new Error(`status ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function runAutocannon(url: string, seconds: number): Promise<string> {
