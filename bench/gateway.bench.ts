@@ -43,6 +43,7 @@ const SCOPE = 'bench';
 const SLOWLORIS_S = Number(process.env.SLOWLORIS_S ?? 20);
 const SLOW_CONNECTIONS = 500;
 const CHECKS_PER_S = 10;
+const SLOWLORIS_ARG = '--slowloris-attack';
 const FAST_PATHS = process.env.FAST_PATH ? [process.env.FAST_PATH] : ['on', 'off'];
 
 /** Patroni 3.0.2 on the same kind of machine (reference/patroni-samples/README.md), wrk -t2 -c32 -d10s. */
@@ -203,8 +204,50 @@ async function measure(
   if (SLOWLORIS_S > 0) console.log(await underSlowloris(pg1Port));
 }
 
-/** /primary checked ten times a second on fresh connections while 500 connections trickle a head. */
+/**
+ * /primary checked ten times a second on fresh connections while 500 connections trickle a head. The
+ * attack runs in a process of its own, so that its reconnections do not delay the checker's clock.
+ */
 async function underSlowloris(port: number): Promise<string> {
+  const attacker = spawn(process.execPath, [__filename, SLOWLORIS_ARG, String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: attacker.stdout as NonNullable<typeof attacker.stdout> });
+  const reports: string[] = [];
+  lines.on('line', (line) => reports.push(line));
+  await waitUntil(() => (reports.includes('open') ? true : undefined), {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+    what: 'the slowloris attack to open its connections',
+  });
+  const latencies: number[] = [];
+  let failed = 0;
+  const checks: Array<Promise<void>> = [];
+  const started = performance.now();
+  while (performance.now() - started < SLOWLORIS_S * 1000) {
+    checks.push(
+      timedCheck(port).then(
+        (ms) => void latencies.push(ms),
+        () => void (failed += 1),
+      ),
+    );
+    await new Promise((resolveWait) => setTimeout(resolveWait, 1000 / CHECKS_PER_S));
+  }
+  await Promise.all(checks);
+  const exited = waitForExit(attacker, 15_000);
+  attacker.kill('SIGTERM');
+  await exited;
+  const closes = reports.find((line) => line.startsWith('closes ')) ?? 'closes unknown';
+  const summary = summarize(latencies);
+  return (
+    `GET /primary under slowloris (${SLOW_CONNECTIONS} connections, 1 byte/s, ${SLOWLORIS_S} s): ` +
+    `${latencies.length} answered, ${failed} failed, p50 ${summary.median.toFixed(2)} ms, ` +
+    `p99 ${summary.p99.toFixed(2)} ms, max ${summary.max.toFixed(2)} ms; slow connections ${closes}`
+  );
+}
+
+/** The attack: slow connections kept at one byte a second, reopened when closed, until SIGTERM. */
+function slowloris(port: number): void {
   const head = `GET /primary HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(100_000)}`;
   const slow = new Map<Socket, number>();
   let running = true;
@@ -232,30 +275,13 @@ async function underSlowloris(port: number): Promise<string> {
       slow.set(socket, sent + 1);
     }
   }, 1_000);
-  const latencies: number[] = [];
-  let failed = 0;
-  const checks: Array<Promise<void>> = [];
-  const started = performance.now();
-  while (performance.now() - started < SLOWLORIS_S * 1000) {
-    checks.push(
-      timedCheck(port).then(
-        (ms) => void latencies.push(ms),
-        () => void (failed += 1),
-      ),
-    );
-    await new Promise((resolveWait) => setTimeout(resolveWait, 1000 / CHECKS_PER_S));
-  }
-  await Promise.all(checks);
-  running = false;
-  clearInterval(trickle);
-  for (const socket of slow.keys()) socket.destroy();
-  const summary = summarize(latencies);
-  return (
-    `GET /primary under slowloris (${SLOW_CONNECTIONS} connections, 1 byte/s, ${SLOWLORIS_S} s): ` +
-    `${latencies.length} answered, ${failed} failed, p50 ${summary.median.toFixed(2)} ms, ` +
-    `p99 ${summary.p99.toFixed(2)} ms, max ${summary.max.toFixed(2)} ms; slow connections closed ` +
-    `with 408 ${timedOut}, otherwise ${otherCloses}`
-  );
+  console.log('open');
+  process.once('SIGTERM', () => {
+    running = false;
+    clearInterval(trickle);
+    for (const socket of slow.keys()) socket.destroy();
+    console.log(`closes with 408 ${timedOut}, otherwise ${otherCloses}`);
+  });
 }
 
 /** One health check on a fresh connection, as a load balancer makes it: its time to the whole answer. */
@@ -302,7 +328,9 @@ async function runWrk(wrk: string, url: string, seconds: number): Promise<string
   return `${Math.round(Number(rate)).toLocaleString('en-US')} req/s, p50 ${p50}, p99 ${p99}, non-2xx ${non2xx}`;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (process.argv[2] === SLOWLORIS_ARG) slowloris(Number(process.argv[3]));
+else
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
