@@ -1,14 +1,18 @@
 /**
  * Health-check throughput of the api-gateway against a real nats-server, run the way the Patroni
  * figures were measured (wrk -t2 -c32 -d10s when wrk is installed, autocannon in this process
- * otherwise), in the per-node layout: each member has a gateway of its own, a separate process started
- * from its bundle with its default worker count unless NATRONI_GATEWAY_WORKERS says otherwise. The
- * primary's paths are asked of pg1's gateway, the replica's of pg2's; then each gateway's resident
- * memory is printed (its processes together, workers included).
+ * otherwise): the gateway is a separate process started from its bundle, with its default worker count
+ * unless NATRONI_GATEWAY_WORKERS says otherwise. It runs once with the member listeners' health-check fast
+ * path and once without it (NATRONI_GATEWAY_HEALTH_CHECK_FAST_PATH=off), then measures health checks
+ * under a slowloris attack: 500 connections sending a byte of a request head per second while a client
+ * checks /primary ten times a second on fresh connections.
  *
- *   npm run bench:gateway            (DURATION_S=10 CONNECTIONS=32 WARMUP_S=2 by default)
+ *   npm run bench:gateway            (DURATION_S=10 CONNECTIONS=32 WARMUP_S=2 SLOWLORIS_S=20 by default;
+ *                                     FAST_PATH=on or off runs one of the two only)
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -24,6 +28,7 @@ import {
   MemberStatusSchema,
   type MemberStatus,
 } from '../libs/proto/src/index.ts';
+import { summarize } from './percentiles.ts';
 
 const DURATION_S = Number(process.env.DURATION_S ?? 10);
 /** Debian's wrk: the load generator the Patroni figures were measured with, when installed. */
@@ -35,6 +40,11 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
  */
 const WARMUP_S = Number(process.env.WARMUP_S ?? 2);
 const SCOPE = 'bench';
+const SLOWLORIS_S = Number(process.env.SLOWLORIS_S ?? 20);
+const SLOW_CONNECTIONS = 500;
+const CHECKS_PER_S = 10;
+const SLOWLORIS_ARG = '--slowloris-attack';
+const FAST_PATHS = process.env.FAST_PATH ? [process.env.FAST_PATH] : ['on', 'off'];
 
 /** Patroni 3.0.2 on the same kind of machine (docs/benchmarks.md), wrk -t2 -c32 -d10s. */
 const PATRONI: Record<string, string> = {
@@ -76,11 +86,10 @@ function statuses(pg1Port: number, pg2Port: number): MemberStatus[] {
 async function main(): Promise<void> {
   const nats = await NatsServerProcess.start();
   const writer = await connect({ servers: nats.url, name: 'bench-agents' });
-  const gateways: ChildProcess[] = [];
   let republish: ReturnType<typeof setInterval> | undefined;
   try {
     const store = await ClusterStore.open(writer, { namespace: 'natroni', scope: SCOPE });
-    const [pg1Port, pg2Port] = [await freePort(), await freePort()];
+    const [httpPort, pg1Port, pg2Port] = [await freePort(), await freePort(), await freePort()];
     const members = statuses(pg1Port, pg2Port);
     const publish = async (): Promise<void> => {
       for (const status of members) await store.put(memberKey(status.name), status);
@@ -103,118 +112,197 @@ async function main(): Promise<void> {
       );
     }, 1_000);
 
-    const pg1 = await startGateway(nats.url, await freePort(), 'pg1', pg1Port);
-    gateways.push(pg1.child);
-    const pg2 = await startGateway(nats.url, await freePort(), 'pg2', pg2Port);
-    gateways.push(pg2.child);
-    const readyWorkers = pg1.workers;
-    await waitUntil(
-      async () => {
-        const response = await fetch(`http://127.0.0.1:${pg1Port}/primary`).catch(() => undefined);
-        return response?.status === 200 ? true : undefined;
-      },
-      { timeoutMs: 20_000, intervalMs: 100, what: "pg1's gateway to answer 200 on /primary" },
-    );
-    const idleRss = { pg1: await residentMemory(pg1.child), pg2: await residentMemory(pg2.child) };
-
-    const targets: Array<[string, number]> = [
-      ['/primary', pg1Port],
-      ['/replica?lag=1MB', pg2Port],
-      ['/patroni', pg1Port],
-    ];
-    const wrk = existsSync(WRK) ? WRK : undefined;
-    const shape =
-      readyWorkers === 1
-        ? 'one Node process'
-        : `${readyWorkers} worker processes and their primary`;
-    console.log(
-      wrk
-        ? `wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, Patroni's run shape, after ${WARMUP_S} s of warm-up per path`
-        : `autocannon -c ${CONNECTIONS} -d ${DURATION_S} after ${WARMUP_S} s of warm-up per path (install wrk for Patroni's run shape)`,
-    );
-    console.log(
-      `each member's gateway: ${shape} (NATRONI_GATEWAY_WORKERS), ${availableParallelism()} cores`,
-    );
-    for (const [path, port] of targets) {
-      const url = `http://127.0.0.1:${port}${path}`;
-      const run = (seconds: number): Promise<string> =>
-        wrk ? runWrk(wrk, url, seconds) : runAutocannon(url, seconds);
-      if (WARMUP_S > 0) await run(WARMUP_S);
-      const figures = await run(DURATION_S);
-      console.log(`GET ${path.padEnd(18)} natroni: ${figures}   | Patroni: ${PATRONI[path]}`);
-    }
-    for (const [name, gateway] of [
-      ['pg1', pg1],
-      ['pg2', pg2],
-    ] as const) {
-      const loaded = await residentMemory(gateway.child);
-      console.log(
-        `RSS of ${name}'s gateway: ${idleRss[name]} MB idle, ${loaded} MB after the load   | Patroni: ~61 MB`,
-      );
+    for (const fastPath of FAST_PATHS) {
+      const child = startGateway(nats.url, httpPort, pg1Port, pg2Port, fastPath);
+      try {
+        await measure(child, pg1Port, pg2Port, fastPath);
+      } finally {
+        const exited = waitForExit(child, 15_000);
+        child.kill('SIGTERM');
+        await exited;
+      }
     }
   } finally {
     clearInterval(republish);
-    await Promise.all(
-      gateways.map((gateway) => {
-        const exited = waitForExit(gateway, 15_000);
-        gateway.kill('SIGTERM');
-        return exited;
-      }),
-    );
     await writer.close();
     await nats.dispose();
   }
 }
 
-/** A member's own gateway, bound to that member alone; resolves once it logs that it is ready. */
-async function startGateway(
+function startGateway(
   natsUrl: string,
   httpPort: number,
-  member: string,
-  memberPort: number,
-): Promise<{ child: ChildProcess; workers: number }> {
-  const child = spawn(process.execPath, [resolve(__dirname, '../bundles/api-gateway/main.cjs')], {
+  pg1Port: number,
+  pg2Port: number,
+  fastPath: string,
+): ChildProcess {
+  return spawn(process.execPath, [resolve(__dirname, '../bundles/api-gateway/main.cjs')], {
     env: {
       ...process.env,
       NATRONI_SCOPE: SCOPE,
       NATRONI_NATS_SERVERS: natsUrl,
       NATRONI_HTTP_PORT: String(httpPort),
-      NATRONI_GATEWAY_MEMBERS: `${member}=127.0.0.1:${memberPort}`,
+      NATRONI_GATEWAY_MEMBERS: `pg1=127.0.0.1:${pg1Port},pg2=127.0.0.1:${pg2Port}`,
+      NATRONI_GATEWAY_HEALTH_CHECK_FAST_PATH: fastPath,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+}
+
+async function measure(
+  child: ChildProcess,
+  pg1Port: number,
+  pg2Port: number,
+  fastPath: string,
+): Promise<void> {
   // Every worker listens once the gateway logs "ready": wrk's connections then reach them all.
   let workers: number | undefined;
+  if (!child.stdout) throw new Error('the gateway has no stdout');
   createInterface({ input: child.stdout }).on('line', (line) => {
     if (workers !== undefined || !line.includes('"msg":"api-gateway ready"')) return;
     workers = (JSON.parse(line) as { workers?: number }).workers ?? 1;
   });
-  const ready = await waitUntil(
+  const readyWorkers = await waitUntil(
     () => {
-      if (child.exitCode !== null)
-        throw new Error(`${member}'s gateway exited (${child.exitCode})`);
+      if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode})`);
       return workers;
     },
-    { timeoutMs: 30_000, intervalMs: 100, what: `${member}'s gateway to log "api-gateway ready"` },
+    { timeoutMs: 30_000, intervalMs: 100, what: 'the gateway to log "api-gateway ready"' },
   );
-  return { child, workers: ready };
+  await waitUntil(
+    async () => {
+      const response = await fetch(`http://127.0.0.1:${pg1Port}/primary`).catch(() => undefined);
+      return response?.status === 200 ? true : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 100, what: 'the gateway to answer 200 on pg1 /primary' },
+  );
+
+  const targets: Array<[string, number]> = [
+    ['/primary', pg1Port],
+    ['/replica?lag=1MB', pg2Port],
+    ['/patroni', pg1Port],
+  ];
+  const wrk = existsSync(WRK) ? WRK : undefined;
+  const shape =
+    readyWorkers === 1 ? 'one Node process' : `${readyWorkers} worker processes and their primary`;
+  console.log(
+    wrk
+      ? `wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, Patroni's run shape, after ${WARMUP_S} s of warm-up per path`
+      : `autocannon -c ${CONNECTIONS} -d ${DURATION_S} after ${WARMUP_S} s of warm-up per path (install wrk for Patroni's run shape)`,
+  );
+  console.log(
+    `gateway: ${shape} (NATRONI_GATEWAY_WORKERS), ${availableParallelism()} cores, health-check fast path ${fastPath}`,
+  );
+  for (const [path, port] of targets) {
+    const url = `http://127.0.0.1:${port}${path}`;
+    const run = (seconds: number): Promise<string> =>
+      wrk ? runWrk(wrk, url, seconds) : runAutocannon(url, seconds);
+    if (WARMUP_S > 0) await run(WARMUP_S);
+    const figures = await run(DURATION_S);
+    console.log(`GET ${path.padEnd(18)} natroni: ${figures}   | Patroni: ${PATRONI[path]}`);
+  }
+  if (SLOWLORIS_S > 0) console.log(await underSlowloris(pg1Port));
 }
 
-/** Resident memory of a process and its children (a gateway's workers), in MB. */
-async function residentMemory(child: ChildProcess): Promise<number> {
-  const output = await new Promise<string>((resolveOutput, reject) => {
-    execFile(
-      'ps',
-      ['-o', 'rss=', '-p', String(child.pid), '--ppid', String(child.pid)],
-      (error, stdout) => (error ? reject(error) : resolveOutput(stdout)),
-    );
+/**
+ * /primary checked ten times a second on fresh connections while 500 connections trickle a head. The
+ * attack runs in a process of its own, so that its reconnections do not delay the checker's clock.
+ */
+async function underSlowloris(port: number): Promise<string> {
+  const attacker = spawn(process.execPath, [__filename, SLOWLORIS_ARG, String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const kilobytes = output
-    .split('\n')
-    .map((line) => Number(line.trim()))
-    .filter((value) => Number.isFinite(value) && value > 0)
-    .reduce((sum, value) => sum + value, 0);
-  return Math.round(kilobytes / 1024);
+  const lines = createInterface({ input: attacker.stdout as NonNullable<typeof attacker.stdout> });
+  const reports: string[] = [];
+  lines.on('line', (line) => reports.push(line));
+  await waitUntil(() => (reports.includes('open') ? true : undefined), {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+    what: 'the slowloris attack to open its connections',
+  });
+  const latencies: number[] = [];
+  let failed = 0;
+  const checks: Array<Promise<void>> = [];
+  const started = performance.now();
+  while (performance.now() - started < SLOWLORIS_S * 1000) {
+    checks.push(
+      timedCheck(port).then(
+        (ms) => void latencies.push(ms),
+        () => void (failed += 1),
+      ),
+    );
+    await new Promise((resolveWait) => setTimeout(resolveWait, 1000 / CHECKS_PER_S));
+  }
+  await Promise.all(checks);
+  const exited = waitForExit(attacker, 15_000);
+  attacker.kill('SIGTERM');
+  await exited;
+  const closes = reports.find((line) => line.startsWith('closes ')) ?? 'closes unknown';
+  const summary = summarize(latencies);
+  return (
+    `GET /primary under slowloris (${SLOW_CONNECTIONS} connections, 1 byte/s, ${SLOWLORIS_S} s): ` +
+    `${latencies.length} answered, ${failed} failed, p50 ${summary.median.toFixed(2)} ms, ` +
+    `p99 ${summary.p99.toFixed(2)} ms, max ${summary.max.toFixed(2)} ms; slow connections ${closes}`
+  );
+}
+
+/** The attack: slow connections kept at one byte a second, reopened when closed, until SIGTERM. */
+function slowloris(port: number): void {
+  const head = `GET /primary HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(100_000)}`;
+  const slow = new Map<Socket, number>();
+  let running = true;
+  let timedOut = 0;
+  let otherCloses = 0;
+  const open = (): void => {
+    const socket = connectTcp(port, '127.0.0.1');
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (data: string) => (received += data));
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      slow.delete(socket);
+      if (!running) return;
+      if (received.startsWith('HTTP/1.1 408 ')) timedOut += 1;
+      else otherCloses += 1;
+      open();
+    });
+    slow.set(socket, 0);
+  };
+  for (let index = 0; index < SLOW_CONNECTIONS; index += 1) open();
+  const trickle = setInterval(() => {
+    for (const [socket, sent] of slow) {
+      socket.write(head[sent % head.length]);
+      slow.set(socket, sent + 1);
+    }
+  }, 1_000);
+  console.log('open');
+  process.once('SIGTERM', () => {
+    running = false;
+    clearInterval(trickle);
+    for (const socket of slow.keys()) socket.destroy();
+    console.log(`closes with 408 ${timedOut}, otherwise ${otherCloses}`);
+  });
+}
+
+/** One health check on a fresh connection, as a load balancer makes it: its time to the whole answer. */
+function timedCheck(port: number): Promise<number> {
+  return new Promise((resolveCheck, reject) => {
+    const started = performance.now();
+    const req = request(
+      { host: '127.0.0.1', port, path: '/primary', agent: false, timeout: 10_000 },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolveCheck(performance.now() - started)
+            : reject(new Error(`status ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function runAutocannon(url: string, seconds: number): Promise<string> {
@@ -240,7 +328,9 @@ async function runWrk(wrk: string, url: string, seconds: number): Promise<string
   return `${Math.round(Number(rate)).toLocaleString('en-US')} req/s, p50 ${p50}, p99 ${p99}, non-2xx ${non2xx}`;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (process.argv[2] === SLOWLORIS_ARG) slowloris(Number(process.argv[3]));
+else
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ApiGatewayModule } from '../../apps/api-gateway/src/api-gateway.module.ts';
 import { configureGateway } from '../../apps/api-gateway/src/configure-gateway.ts';
+import { DEFAULT_LISTENER_SETTINGS } from '../../apps/api-gateway/src/listener-settings.ts';
 import {
   DEFAULT_V1_SETTINGS,
   type V1Settings,
@@ -76,6 +77,7 @@ export async function startV1Gateway(
           })),
           ...(options.auth === false ? {} : { auth: AUTH }),
           bodyLimitBytes: 64 * 1024,
+          listener: DEFAULT_LISTENER_SETTINGS,
           switchoverTimeoutMs: 5_000,
           workers: 1,
         },

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ApiGatewayModule } from '../../apps/api-gateway/src/api-gateway.module.ts';
 import { configureGateway } from '../../apps/api-gateway/src/configure-gateway.ts';
+import { DEFAULT_LISTENER_SETTINGS } from '../../apps/api-gateway/src/listener-settings.ts';
 import type { GatewaySettings } from '../../apps/api-gateway/src/gateway-settings.ts';
 import { ClusterKeys, ClusterStore, memberKey } from '../../libs/dcs/src/index.ts';
 import { freeListenPort, NatsServerProcess, waitUntil } from '../../libs/harness/src/index.ts';
@@ -130,6 +131,7 @@ export class PatroniGatewayFixture {
       members: MEMBERS.map((name) => ({ name, host: '127.0.0.1', port: fixture.ports[name] })),
       auth: AUTH,
       bodyLimitBytes: 64 * 1024,
+      listener: DEFAULT_LISTENER_SETTINGS,
       switchoverTimeoutMs: 5_000,
       workers: 1,
       ...options,
@@ -212,6 +214,13 @@ export class PatroniGatewayFixture {
 
   async setConfig(config: MessageInitShape<typeof DynamicConfigSchema>): Promise<void> {
     await this.store.put(ClusterKeys.config, create(DynamicConfigSchema, config));
+  }
+
+  /** The port of the gateway's cluster-wide listener, its application's own HTTP server. */
+  clusterWidePort(): number {
+    const address = this.app?.getHttpServer().address();
+    if (!address || typeof address === 'string') throw new Error('the gateway is not listening');
+    return address.port;
   }
 
   url(member: MemberName, path: string): string {

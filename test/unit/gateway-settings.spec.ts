@@ -50,3 +50,49 @@ describe('gatewaySettingsFromEnv: NATRONI_GATEWAY_WORKERS', () => {
     ).toHaveLength(2);
   });
 });
+
+describe('gatewaySettingsFromEnv: the member listeners', () => {
+  it('defaults to the fast path and bounds of Node', () => {
+    expect(gatewaySettingsFromEnv({}, NODE_2_CORES).listener).toEqual({
+      fastPath: true,
+      headTimeoutMs: 10_000,
+      idleTimeoutMs: 5_000,
+      maxConnections: 10_000,
+    });
+  });
+
+  it('takes the fast path off, timeouts in seconds and a connection limit', () => {
+    expect(
+      gatewaySettingsFromEnv(
+        {
+          NATRONI_GATEWAY_HEALTH_CHECK_FAST_PATH: 'off',
+          NATRONI_GATEWAY_HEAD_TIMEOUT: '2.5',
+          NATRONI_GATEWAY_IDLE_TIMEOUT: '30',
+          NATRONI_GATEWAY_MAX_CONNECTIONS: '500',
+        },
+        NODE_2_CORES,
+      ).listener,
+    ).toEqual({
+      fastPath: false,
+      headTimeoutMs: 2_500,
+      idleTimeoutMs: 30_000,
+      maxConnections: 500,
+    });
+  });
+
+  it('refuses values it cannot read, naming each variable', () => {
+    expect(
+      problemsOf({
+        NATRONI_GATEWAY_HEALTH_CHECK_FAST_PATH: 'maybe',
+        NATRONI_GATEWAY_HEAD_TIMEOUT: '0',
+        NATRONI_GATEWAY_IDLE_TIMEOUT: 'x',
+        NATRONI_GATEWAY_MAX_CONNECTIONS: '0',
+      }),
+    ).toEqual([
+      'NATRONI_GATEWAY_HEALTH_CHECK_FAST_PATH: "maybe" is not on or off',
+      'NATRONI_GATEWAY_HEAD_TIMEOUT: "0" is not a number of seconds from 0.1 to 3600',
+      'NATRONI_GATEWAY_IDLE_TIMEOUT: "x" is not a number of seconds from 0.1 to 3600',
+      'NATRONI_GATEWAY_MAX_CONNECTIONS: "0" is not a whole number from 1 to 1000000',
+    ]);
+  });
+});

@@ -1,8 +1,22 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
 import { GATEWAY_SETTINGS, type GatewaySettings } from './gateway-settings.ts';
+import type { ListenerSettings } from './listener-settings.ts';
 import { healthCheckPaths } from './patroni/health-check-paths.openapi.ts';
+
+/**
+ * The cluster-wide listener keeps the member listeners' bounds, in Node's own terms: its server is made
+ * by the application, so Node checks the timeouts at its default interval (30 s), and past its
+ * connection limit Node closes new connections without an answer.
+ */
+function boundClusterWideServer(server: Server, settings: ListenerSettings): void {
+  server.headersTimeout = settings.headTimeoutMs;
+  server.requestTimeout = Math.max(settings.headTimeoutMs, server.requestTimeout);
+  server.keepAliveTimeout = settings.idleTimeoutMs;
+  server.maxConnections = settings.maxConnections;
+}
 
 /**
  * What the gateway adds to a created application before it listens: Patroni's body handling (the
@@ -16,6 +30,7 @@ export async function configureGateway(
   await app.init();
   const settings = app.get<GatewaySettings>(GATEWAY_SETTINGS);
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  boundClusterWideServer(app.getHttpServer() as Server, settings.listener);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     '*',

@@ -4,6 +4,7 @@ import {
   ServiceSettingsError,
   type Environment,
 } from '../../../libs/service-settings/src/index.ts';
+import { listenerSettingsFromEnv, type ListenerSettings } from './listener-settings.ts';
 
 export const GATEWAY_ENV = {
   members: 'NATRONI_GATEWAY_MEMBERS',
@@ -34,6 +35,8 @@ export interface GatewaySettings {
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Processes serving the listeners together (node:cluster); 1: the gateway is one process. */
   readonly workers: number;
+  /** The member listeners' fast path and bounds (listener-settings.ts). */
+  readonly listener: ListenerSettings;
 }
 
 export const GATEWAY_SETTINGS = Symbol('GatewaySettings');
@@ -117,7 +120,7 @@ function workerCount(env: Environment, host: GatewayHost, problems: string[]): n
  * `NATRONI_RESTAPI_USERNAME` + `NATRONI_RESTAPI_PASSWORD`, `NATRONI_GATEWAY_BODY_LIMIT` (bytes) and
  * `NATRONI_GATEWAY_SWITCHOVER_TIMEOUT` (seconds), `NATRONI_RESTAPI_CERTFILE` + `NATRONI_RESTAPI_KEYFILE`
  * (HTTPS), `NATRONI_GATEWAY_WORKERS` (processes; by default one per core of `host` but one, at least 1
- * and at most 4; 1 under Deno).
+ * and at most 4; 1 under Deno), and the member listeners' settings of listener-settings.ts.
  */
 export function gatewaySettingsFromEnv(
   env: Environment,
@@ -138,6 +141,7 @@ export function gatewaySettingsFromEnv(
   const bodyLimit = positiveNumber(env, GATEWAY_ENV.bodyLimit, problems);
   const switchoverTimeout = positiveNumber(env, GATEWAY_ENV.switchoverTimeout, problems);
   const workers = workerCount(env, host, problems);
+  const listener = listenerSettingsFromEnv(env, problems);
   if (problems.length > 0) throw new ServiceSettingsError('api-gateway', problems);
   return {
     members,
@@ -146,5 +150,6 @@ export function gatewaySettingsFromEnv(
     ...(switchoverTimeout === undefined ? {} : { switchoverTimeoutMs: switchoverTimeout * 1000 }),
     ...(certFile !== undefined && keyFile !== undefined ? { tls: { certFile, keyFile } } : {}),
     workers,
+    listener,
   };
 }
