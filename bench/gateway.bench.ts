@@ -1,8 +1,10 @@
 /**
  * Health-check throughput of the api-gateway against a real nats-server, run the way the Patroni
  * figures were measured (wrk -t2 -c32 -d10s when wrk is installed, autocannon in this process
- * otherwise): the gateway is a separate process started from its bundle, with its default worker count
- * unless NATRONI_GATEWAY_WORKERS says otherwise.
+ * otherwise), in the per-node layout: each member has a gateway of its own, a separate process started
+ * from its bundle with its default worker count unless NATRONI_GATEWAY_WORKERS says otherwise. The
+ * primary's paths are asked of pg1's gateway, the replica's of pg2's; then each gateway's resident
+ * memory is printed (its processes together, workers included).
  *
  *   npm run bench:gateway            (DURATION_S=10 CONNECTIONS=32 WARMUP_S=2 by default)
  */
@@ -74,11 +76,11 @@ function statuses(pg1Port: number, pg2Port: number): MemberStatus[] {
 async function main(): Promise<void> {
   const nats = await NatsServerProcess.start();
   const writer = await connect({ servers: nats.url, name: 'bench-agents' });
-  let gateway: ChildProcess | undefined;
+  const gateways: ChildProcess[] = [];
   let republish: ReturnType<typeof setInterval> | undefined;
   try {
     const store = await ClusterStore.open(writer, { namespace: 'natroni', scope: SCOPE });
-    const [httpPort, pg1Port, pg2Port] = [await freePort(), await freePort(), await freePort()];
+    const [pg1Port, pg2Port] = [await freePort(), await freePort()];
     const members = statuses(pg1Port, pg2Port);
     const publish = async (): Promise<void> => {
       for (const status of members) await store.put(memberKey(status.name), status);
@@ -101,37 +103,19 @@ async function main(): Promise<void> {
       );
     }, 1_000);
 
-    const child = spawn(process.execPath, [resolve(__dirname, '../bundles/api-gateway/main.cjs')], {
-      env: {
-        ...process.env,
-        NATRONI_SCOPE: SCOPE,
-        NATRONI_NATS_SERVERS: nats.url,
-        NATRONI_HTTP_PORT: String(httpPort),
-        NATRONI_GATEWAY_MEMBERS: `pg1=127.0.0.1:${pg1Port},pg2=127.0.0.1:${pg2Port}`,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    gateway = child;
-    // Every worker listens once the gateway logs "ready": wrk's connections then reach them all.
-    let workers: number | undefined;
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (workers !== undefined || !line.includes('"msg":"api-gateway ready"')) return;
-      workers = (JSON.parse(line) as { workers?: number }).workers ?? 1;
-    });
-    const readyWorkers = await waitUntil(
-      () => {
-        if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode})`);
-        return workers;
-      },
-      { timeoutMs: 30_000, intervalMs: 100, what: 'the gateway to log "api-gateway ready"' },
-    );
+    const pg1 = await startGateway(nats.url, await freePort(), 'pg1', pg1Port);
+    gateways.push(pg1.child);
+    const pg2 = await startGateway(nats.url, await freePort(), 'pg2', pg2Port);
+    gateways.push(pg2.child);
+    const readyWorkers = pg1.workers;
     await waitUntil(
       async () => {
         const response = await fetch(`http://127.0.0.1:${pg1Port}/primary`).catch(() => undefined);
         return response?.status === 200 ? true : undefined;
       },
-      { timeoutMs: 20_000, intervalMs: 100, what: 'the gateway to answer 200 on pg1 /primary' },
+      { timeoutMs: 20_000, intervalMs: 100, what: "pg1's gateway to answer 200 on /primary" },
     );
+    const idleRss = { pg1: await residentMemory(pg1.child), pg2: await residentMemory(pg2.child) };
 
     const targets: Array<[string, number]> = [
       ['/primary', pg1Port],
@@ -148,7 +132,9 @@ async function main(): Promise<void> {
         ? `wrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, Patroni's run shape, after ${WARMUP_S} s of warm-up per path`
         : `autocannon -c ${CONNECTIONS} -d ${DURATION_S} after ${WARMUP_S} s of warm-up per path (install wrk for Patroni's run shape)`,
     );
-    console.log(`gateway: ${shape} (NATRONI_GATEWAY_WORKERS), ${availableParallelism()} cores`);
+    console.log(
+      `each member's gateway: ${shape} (NATRONI_GATEWAY_WORKERS), ${availableParallelism()} cores`,
+    );
     for (const [path, port] of targets) {
       const url = `http://127.0.0.1:${port}${path}`;
       const run = (seconds: number): Promise<string> =>
@@ -157,16 +143,78 @@ async function main(): Promise<void> {
       const figures = await run(DURATION_S);
       console.log(`GET ${path.padEnd(18)} natroni: ${figures}   | Patroni: ${PATRONI[path]}`);
     }
+    for (const [name, gateway] of [
+      ['pg1', pg1],
+      ['pg2', pg2],
+    ] as const) {
+      const loaded = await residentMemory(gateway.child);
+      console.log(
+        `RSS of ${name}'s gateway: ${idleRss[name]} MB idle, ${loaded} MB after the load   | Patroni: ~61 MB`,
+      );
+    }
   } finally {
     clearInterval(republish);
-    if (gateway) {
-      const exited = waitForExit(gateway, 15_000);
-      gateway.kill('SIGTERM');
-      await exited;
-    }
+    await Promise.all(
+      gateways.map((gateway) => {
+        const exited = waitForExit(gateway, 15_000);
+        gateway.kill('SIGTERM');
+        return exited;
+      }),
+    );
     await writer.close();
     await nats.dispose();
   }
+}
+
+/** A member's own gateway, bound to that member alone; resolves once it logs that it is ready. */
+async function startGateway(
+  natsUrl: string,
+  httpPort: number,
+  member: string,
+  memberPort: number,
+): Promise<{ child: ChildProcess; workers: number }> {
+  const child = spawn(process.execPath, [resolve(__dirname, '../bundles/api-gateway/main.cjs')], {
+    env: {
+      ...process.env,
+      NATRONI_SCOPE: SCOPE,
+      NATRONI_NATS_SERVERS: natsUrl,
+      NATRONI_HTTP_PORT: String(httpPort),
+      NATRONI_GATEWAY_MEMBERS: `${member}=127.0.0.1:${memberPort}`,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // Every worker listens once the gateway logs "ready": wrk's connections then reach them all.
+  let workers: number | undefined;
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (workers !== undefined || !line.includes('"msg":"api-gateway ready"')) return;
+    workers = (JSON.parse(line) as { workers?: number }).workers ?? 1;
+  });
+  const ready = await waitUntil(
+    () => {
+      if (child.exitCode !== null)
+        throw new Error(`${member}'s gateway exited (${child.exitCode})`);
+      return workers;
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: `${member}'s gateway to log "api-gateway ready"` },
+  );
+  return { child, workers: ready };
+}
+
+/** Resident memory of a process and its children (a gateway's workers), in MB. */
+async function residentMemory(child: ChildProcess): Promise<number> {
+  const output = await new Promise<string>((resolveOutput, reject) => {
+    execFile(
+      'ps',
+      ['-o', 'rss=', '-p', String(child.pid), '--ppid', String(child.pid)],
+      (error, stdout) => (error ? reject(error) : resolveOutput(stdout)),
+    );
+  });
+  const kilobytes = output
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((value) => Number.isFinite(value) && value > 0)
+    .reduce((sum, value) => sum + value, 0);
+  return Math.round(kilobytes / 1024);
 }
 
 async function runAutocannon(url: string, seconds: number): Promise<string> {

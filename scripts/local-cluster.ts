@@ -2,7 +2,7 @@
  * `npm start`: a complete natroni cluster on this machine, on loopback ports, until Ctrl-C.
  *
  *   NATRONI_LOCAL_DIR    where the store, configuration files, data and logs go (/tmp/natroni-local)
- *   NATRONI_LOCAL_PORTS  "free" to pick free ports instead of 4222, 5432.., 8008.., 8080, 9547
+ *   NATRONI_LOCAL_PORTS  "free" to pick free ports instead of 4222, 5432.., 8008.., 8080.., 9547
  */
 import { chmod, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';

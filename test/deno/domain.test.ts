@@ -13,6 +13,8 @@ import {
   parseLsn,
   patroniMetricValues,
   patroniVersionNumber,
+  presentMembers,
+  statusAgeMs,
   POSTGRES_STATE_VALUES_LINE,
   postgresStateNumberOfLabel,
   withPostgresStateValues,
@@ -126,4 +128,15 @@ Deno.test("the postgres state metric carries Patroni's Values line", () => {
     POSTGRES_STATE_VALUES_LINE,
   ]);
   strictEqual(POSTGRES_STATE_VALUES_LINE.startsWith('# Values: 0=initdb, 1=initdb_failed,'), true);
+});
+
+Deno.test('the liveness rule: a member whose status is older than ttl has left the cluster', () => {
+  const fresh = primary();
+  const stale = { ...primary(), name: 'pg2', statusAgeMs: TTL_MS };
+  deepStrictEqual(
+    presentMembers([fresh, stale], facts()).map((status) => status.name),
+    ['pg1'],
+  );
+  strictEqual(healthVerdict('/health', EMPTY_HEALTH_QUERY, stale, facts()), 503);
+  strictEqual(statusAgeMs({ receivedAtMs: 1_000, ageAtReceiptMs: 2_000 }, 4_000), 5_000);
 });

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { freePort, waitUntil, type LocalCluster } from '../../libs/harness/src/index.ts';
 import {
   disposeE2eCluster,
@@ -6,7 +5,8 @@ import {
   waitForHealthyCluster,
 } from '../support/e2e-cluster.ts';
 import { haproxyConfigFor, HaproxyProcess } from '../support/haproxy-process.ts';
-import { SUPERUSER, withClient } from '../support/postgres-probe.ts';
+import { throughHaproxy, HaproxyWriter as Writer } from '../support/haproxy-writer.ts';
+import { withClient } from '../support/postgres-probe.ts';
 
 /**
  * The HAProxy recipe (deploy/haproxy/haproxy.cfg) with the real Debian haproxy in front of a local
@@ -23,71 +23,6 @@ afterAll(async () => {
   await haproxy?.stop();
   await disposeE2eCluster(cluster);
 });
-
-async function throughHaproxy<T>(
-  port: number,
-  work: (client: pg.Client) => Promise<T>,
-): Promise<T> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port,
-    ...SUPERUSER,
-    connectionTimeoutMillis: 1_000,
-    query_timeout: 2_000,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-interface AcknowledgedWrite {
-  seq: number;
-  id: string;
-  port: number;
-}
-
-/** Inserts through HAProxy's primary port every 20 ms, each on a fresh connection, as a client reconnecting would. */
-class Writer {
-  readonly acknowledged: AcknowledgedWrite[] = [];
-  failures = 0;
-  private running = true;
-  private readonly done: Promise<void>;
-
-  constructor(private readonly port: number) {
-    this.done = this.loop();
-  }
-
-  private async loop(): Promise<void> {
-    for (let seq = 1; this.running; seq += 1) {
-      try {
-        const row = await throughHaproxy(this.port, async (client) => {
-          const result = await client.query<{ id: string; port: number }>(
-            'INSERT INTO haproxy_writes (seq) VALUES ($1) RETURNING id, inet_server_port() AS port',
-            [seq],
-          );
-          return result.rows[0];
-        });
-        if (row) this.acknowledged.push({ seq, id: String(row.id), port: row.port });
-      } catch {
-        this.failures += 1;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  acknowledgedBy(port: number): AcknowledgedWrite[] {
-    return this.acknowledged.filter((write) => write.port === port);
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.done;
-  }
-}
 
 test('writes through the primary port follow a switchover and never land on a replica', async () => {
   cluster = await startE2eCluster('e2e-haproxy');
@@ -135,7 +70,7 @@ test('writes through the primary port follow a switchover and never land on a re
       intervalMs: 50,
       what: '20 writes acknowledged through HAProxy before the switchover',
     });
-    const response = await fetch(`http://127.0.0.1:${local.options.ports.gateway}/switchover`, {
+    const response = await fetch(`http://127.0.0.1:${local.members[0].ports.gateway}/switchover`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
       body: JSON.stringify({ leader: oldPrimary.name, candidate: candidate.name }),

@@ -35,7 +35,7 @@ async function call(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; json: unknown }> {
-  const port = cluster!.options.ports.gateway;
+  const port = cluster!.members[0].ports.gateway;
   const response = await fetch(`http://127.0.0.1:${port}${path}`, {
     method,
     headers: { authorization: AUTH },

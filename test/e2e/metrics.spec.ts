@@ -128,7 +128,7 @@ test('a switchover moves the switchover counter and histogram', async () => {
   const before = await scrape();
   const [leader] = await primaries(cluster);
   const candidate = cluster.members.find((member) => member.name !== leader)?.name ?? '';
-  const response = await fetch(`http://127.0.0.1:${cluster.options.ports.gateway}/switchover`, {
+  const response = await fetch(`http://127.0.0.1:${cluster.members[0].ports.gateway}/switchover`, {
     method: 'POST',
     headers: { authorization: AUTH, 'content-type': 'application/json' },
     body: JSON.stringify({ leader, candidate }),

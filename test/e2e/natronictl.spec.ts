@@ -20,7 +20,7 @@ const credentials = { NATRONI_RESTAPI_USERNAME: 'admin', NATRONI_RESTAPI_PASSWOR
 
 beforeAll(async () => {
   cluster = await startE2eCluster('e2e-natronictl');
-  gateway = `http://127.0.0.1:${cluster.options.ports.gateway}`;
+  gateway = `http://127.0.0.1:${cluster.members[0].ports.gateway}`;
   await waitForHealthyCluster(cluster, 60_000);
 }, 120_000);
 

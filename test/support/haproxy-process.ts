@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { registerChild, waitForExit, type LocalCluster } from '../../libs/harness/src/index.ts';
@@ -18,20 +19,28 @@ function replaced(text: string, pattern: RegExp, replacement: (match: string[]) 
 
 /**
  * The recipe of deploy/haproxy/haproxy.cfg pointed at a local cluster: its listeners bound to free
- * loopback ports, each `server` at the member's PostgreSQL and checked on the member's gateway listener,
- * checks every 200 ms so that the test runs fast. Everything else is the recipe as shipped.
+ * loopback ports, each `server` at the member's PostgreSQL and checked, as Patroni's recipe checks a
+ * node, on the same address at the port of the member's own gateway (on one machine each member's
+ * gateway has a port of its own). Checks run every 200 ms so that the test runs fast; `timing` may
+ * shorten the check timeout too, and `statsSocket` opens HAProxy's stats socket there (see
+ * `serverStatuses`). Everything else is the recipe as shipped.
  */
 export async function haproxyConfigFor(
   cluster: LocalCluster,
   ports: { primary: number; replicas: number },
+  options: { checkTimeout?: string; statsSocket?: string } = {},
 ): Promise<string> {
   let text = await readFile(RECIPE, 'utf8');
+  if (options.checkTimeout !== undefined)
+    text = replaced(text, /timeout check \S+/g, () => `timeout check ${options.checkTimeout}`);
+  if (options.statsSocket !== undefined)
+    text = replaced(text, /^global$/m, () => `global\n  stats socket ${options.statsSocket}`);
   text = replaced(text, /bind \*:5000/g, () => `bind 127.0.0.1:${ports.primary}`);
   text = replaced(text, /bind \*:5001/g, () => `bind 127.0.0.1:${ports.replicas}`);
   text = replaced(text, /inter 1s/g, () => 'inter 200ms');
-  text = replaced(text, /server (\S+) \S+ check addr \S+ port \d+/g, ([, name = '']) => {
+  text = replaced(text, /server (\S+) \S+ (.*)check port \d+/g, ([, name = '', options = '']) => {
     const member = cluster.member(name);
-    return `server ${name} 127.0.0.1:${member.ports.postgres} check addr 127.0.0.1 port ${member.ports.restapi}`;
+    return `server ${name} 127.0.0.1:${member.ports.postgres} ${options}check port ${member.ports.restapi}`;
   });
   return text;
 }
@@ -68,4 +77,37 @@ export class HaproxyProcess {
     if (!this.exited) this.child.kill('SIGTERM');
     await waitForExit(this.child, 5_000);
   }
+}
+
+/**
+ * Each server's check status (`UP`, `DOWN`, ...) by `<listen section>/<server>`, from `show stat` on
+ * HAProxy's stats socket.
+ */
+export function serverStatuses(statsSocket: string): Promise<Map<string, string>> {
+  return new Promise((resolveStatuses, reject) => {
+    let text = '';
+    const socket = createConnection(statsSocket);
+    socket.setTimeout(2_000, () =>
+      socket.destroy(new Error('HAProxy stats socket: no answer in 2 s')),
+    );
+    socket.on('connect', () => socket.end('show stat\n'));
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [header = '', ...rows] = text.split('\n').filter((line) => line !== '');
+      const columns = header.replace(/^# /, '').split(',');
+      const status = columns.indexOf('status');
+      if (status < 0) {
+        reject(new Error(`HAProxy stats socket: unexpected answer ${JSON.stringify(text)}`));
+        return;
+      }
+      const statuses = new Map<string, string>();
+      for (const row of rows) {
+        const fields = row.split(',');
+        if (fields[1] === 'FRONTEND' || fields[1] === 'BACKEND') continue;
+        statuses.set(`${fields[0]}/${fields[1]}`, fields[status] ?? '');
+      }
+      resolveStatuses(statuses);
+    });
+  });
 }

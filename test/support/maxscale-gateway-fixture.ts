@@ -38,6 +38,61 @@ export interface V1Answer {
   json: unknown;
 }
 
+/** One in-process gateway with the `/v1` API: its app, its member listeners and its own listener. */
+export interface V1Gateway {
+  readonly app: NestFastifyApplication;
+  readonly memberPorts: Record<string, number>;
+  readonly port: number;
+}
+
+/**
+ * A gateway in-process on `natsUrl` for cluster `scope`, serving pg1..pg3 on member listeners (or the
+ * members given) and its own listener, on free ports.
+ */
+export async function startV1Gateway(
+  natsUrl: string,
+  scope: string,
+  options: { v1?: Partial<V1Settings>; auth?: boolean; members?: readonly string[] } = {},
+): Promise<V1Gateway> {
+  const memberPorts: Record<string, number> = {};
+  for (const name of options.members ?? MEMBERS) memberPorts[name] = await freePort();
+  const port = await freePort();
+  let app: NestFastifyApplication | undefined;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(
+      ApiGatewayModule.forRoot(
+        {
+          service: 'api-gateway',
+          namespace: 'natroni',
+          scope,
+          nats: { servers: [natsUrl] },
+          http: { host: '127.0.0.1', port },
+        },
+        {
+          members: Object.entries(memberPorts).map(([name, memberPort]) => ({
+            name,
+            host: '127.0.0.1',
+            port: memberPort,
+          })),
+          ...(options.auth === false ? {} : { auth: AUTH }),
+          bodyLimitBytes: 64 * 1024,
+          switchoverTimeoutMs: 5_000,
+          workers: 1,
+        },
+        { ...DEFAULT_V1_SETTINGS, readOnly: READONLY, monitorIntervalMs: 500, ...options.v1 },
+      ),
+      new FastifyAdapter(),
+      { logger: false, abortOnError: false },
+    );
+    await configureGateway(app, { swaggerUi: false });
+    await app.listen(port, '127.0.0.1');
+    return { app, memberPorts, port };
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    throw error;
+  }
+}
+
 /**
  * A gateway in-process on a real nats-server with the `/v1` API: pg1..pg3 on member listeners, the
  * cluster-wide listener on `port`. Member statuses are written into KV as the agents do and republished
@@ -64,44 +119,15 @@ export class MaxscaleGatewayFixture {
     const scope = uniqueScope('v1');
     const writer = await connectClient(nats.url, 'fixture-writer');
     const store = await ClusterStore.open(writer, { namespace: 'natroni', scope });
-    const memberPorts: Record<string, number> = {};
-    for (const name of MEMBERS) memberPorts[name] = await freePort();
-    const port = await freePort();
-    let app: NestFastifyApplication | undefined;
+    let gateway: V1Gateway;
     try {
-      app = await NestFactory.create<NestFastifyApplication>(
-        ApiGatewayModule.forRoot(
-          {
-            service: 'api-gateway',
-            namespace: 'natroni',
-            scope,
-            nats: { servers: [nats.url] },
-            http: { host: '127.0.0.1', port },
-          },
-          {
-            members: MEMBERS.map((name) => ({
-              name,
-              host: '127.0.0.1',
-              port: memberPorts[name] ?? 0,
-            })),
-            ...(options.auth === false ? {} : { auth: AUTH }),
-            bodyLimitBytes: 64 * 1024,
-            switchoverTimeoutMs: 5_000,
-            workers: 1,
-          },
-          { ...DEFAULT_V1_SETTINGS, readOnly: READONLY, monitorIntervalMs: 500, ...options.v1 },
-        ),
-        new FastifyAdapter(),
-        { logger: false, abortOnError: false },
-      );
-      await configureGateway(app, { swaggerUi: false });
-      await app.listen(port, '127.0.0.1');
+      gateway = await startV1Gateway(nats.url, scope, options);
     } catch (error) {
-      await app?.close().catch(() => undefined);
       await writer.close();
       await nats.dispose();
       throw error;
     }
+    const { memberPorts, port, app } = gateway;
     const fixture = new MaxscaleGatewayFixture(nats, writer, store, scope, memberPorts, port, app);
     fixture.refresher = setInterval(() => void fixture.republish(), 500);
     return fixture;

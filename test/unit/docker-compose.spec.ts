@@ -27,6 +27,7 @@ interface ComposeService {
   volumes?: string[];
   ports?: string[];
   depends_on?: string[];
+  network_mode?: string;
 }
 
 interface ComposeFile {
@@ -110,7 +111,19 @@ const members: Member[] = servicesRunning('node-agent').map(([name, agent]) => {
   };
 });
 const natsServices = services.filter(([, definition]) => definition.image?.startsWith('nats:'));
-const [gatewayName, gateway] = servicesRunning('api-gateway')[0] ?? [];
+const gateways = servicesRunning('api-gateway');
+
+/** The gateway of a member: the one service running api-gateway in the member's network. */
+function gatewayOf(member: Member): ComposeService {
+  const found = gateways.filter(
+    ([, definition]) => definition.network_mode === `service:${member.name}`,
+  );
+  expect([member.name, found.map(([name]) => name)]).toEqual([
+    member.name,
+    [`${member.name}-gateway`],
+  ]);
+  return found[0]?.[1] ?? {};
+}
 
 /** Leaf keys of a document as dotted paths; lists count as leaves. */
 function dottedKeys(document: unknown, prefix = ''): string[] {
@@ -147,7 +160,7 @@ test('every natroni command is a service whose source exists', () => {
   }
   expect(servicesRunning('node-agent')).toHaveLength(3);
   expect(servicesRunning('election')).toHaveLength(3);
-  expect(servicesRunning('api-gateway')).toHaveLength(1);
+  expect(servicesRunning('api-gateway')).toHaveLength(3);
   expect(servicesRunning('metrics')).toHaveLength(1);
 });
 
@@ -215,17 +228,17 @@ test('every address in the member files has a valid port', () => {
   }
 });
 
-test('members reach PostgreSQL, NATS and the gateway by their compose names', () => {
+test('members reach PostgreSQL, NATS and their own gateway by their compose names', () => {
   const natsUrls = natsServices.map(([name]) => `nats://${name}:4222`);
   for (const member of members) {
     const { config } = member;
-    expect(config.scope).toBe(environmentOf(gateway ?? {})['NATRONI_SCOPE']);
+    expect(config.scope).toBe(environmentOf(gatewayOf(member))['NATRONI_SCOPE']);
     expect(config.nats.servers).toEqual(natsUrls);
     expect(config.nats.kv_replicas).toBe(natsServices.length);
     expect(config.postgresql.connect_address).toBe(
       `${member.name}:${portOf(config.postgresql.listen)}`,
     );
-    expect(config.restapi.connect_address).toBe(`${gatewayName}:${portOf(config.restapi.listen)}`);
+    expect(config.restapi.connect_address).toBe(`${member.name}:${portOf(config.restapi.listen)}`);
     const dataVolume = mounts(member.agent).find(({ target }) =>
       config.postgresql.data_dir.startsWith(`${target}/`),
     );
@@ -256,9 +269,7 @@ test('member files have every key of the local cluster member files', () => {
     ]);
 });
 
-test('the gateway gets what the local cluster gives it and serves one listener per member', () => {
-  expect(gateway).toBeDefined();
-  const env = environmentOf(gateway ?? {});
+test("each member's gateway runs in the member's network, bound to it, as the local cluster's", () => {
   const localKeys = Object.keys(
     gatewayEnvironment(
       { scope: 'demo', restapiCredentials: { username: 'admin', password: 'admin' } },
@@ -266,21 +277,25 @@ test('the gateway gets what the local cluster gives it and serves one listener p
       [{ name: 'pg1', ports: { restapi: 8008 } }],
     ),
   );
-  expect(Object.keys(env)).toEqual(expect.arrayContaining(localKeys));
-  const settings = gatewaySettingsFromEnv(env);
-  expect(settings.members.map((served) => served.name)).toEqual(members.map(({ name }) => name));
   for (const member of members) {
-    const served = settings.members.find(({ name }) => name === member.name);
-    expect(served?.port).toBe(portOf(member.config.restapi.listen));
+    const gateway = gatewayOf(member);
+    const env = environmentOf(gateway);
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(localKeys));
+    expect(gateway.depends_on).toEqual(expect.arrayContaining([member.name]));
+    const settings = gatewaySettingsFromEnv(env);
+    expect(settings.members).toEqual([
+      { name: member.name, host: '0.0.0.0', port: portOf(member.config.restapi.listen) },
+    ]);
     expect(settings.auth).toEqual(member.config.restapi.authentication);
+    expect(settings.workers).toBe(1);
     expect(env['NATRONI_NATS_SERVERS']?.split(',')).toEqual(member.config.nats.servers);
+    const own = settingsFromEnv('api-gateway', env);
+    expect(own.http.host).toBe('0.0.0.0');
+    expect(own.http.port).not.toBe(portOf(member.config.restapi.listen));
+    // The gateway has no ports of its own: the member's container publishes its Patroni port.
+    expect(gateway.ports).toBeUndefined();
+    expect(containerPorts(member.agent)).toEqual([portOf(member.config.restapi.listen)]);
   }
-  const own = settingsFromEnv('api-gateway', env);
-  expect(settings.members.map(({ port }) => port)).not.toContain(own.http.port);
-  expect(own.http.host).toBe('0.0.0.0');
-  expect(containerPorts(gateway ?? {}).sort()).toEqual(
-    [own.http.port, ...settings.members.map(({ port }) => port)].sort(),
-  );
 });
 
 test('metrics gets the cluster-wide variables and publishes its own port', () => {
@@ -305,20 +320,24 @@ describe('HAProxy', () => {
   test.each([
     ['primary', '/primary'],
     ['replicas', '/replica'],
-  ])('%s checks %s on the gateway listener of each member', (name, path) => {
+  ])("%s checks %s on each member's own address, in Patroni's own words", (name, path) => {
     const section = sections.find((candidate) => candidate.name === name);
-    expect(section?.text).toContain(`option httpchk GET ${path}`);
+    expect(section?.text).toContain(`option httpchk OPTIONS ${path}`);
     expect(section?.text).toContain('http-check expect status 200');
-    const servers = [
-      ...(section?.text ?? '').matchAll(/^\s*server (\S+) (\S+) check addr (\S+) port (\d+)/gm),
-    ];
-    expect(servers.map((server) => server[1])).toEqual(members.map(({ name }) => name));
-    for (const [, member, address, checkHost, checkPort] of servers) {
+    const serverLines = (section?.text ?? '')
+      .split('\n')
+      .filter((line) => /^\s*server /.test(line));
+    const servers = serverLines.map((line) =>
+      /^\s*server (\S+) (\S+) maxconn \d+ check port (\d+)$/.exec(line),
+    );
+    expect(servers.every(Boolean)).toBe(true);
+    expect(servers.map((server) => server?.[1])).toEqual(members.map(({ name }) => name));
+    for (const [, member = '', address, checkPort] of servers.map((server) => server ?? [])) {
       const { config } = members.find((candidate) => candidate.name === member) as Member;
       expect(address).toBe(
         `${hostOf(config.postgresql.connect_address)}:${portOf(config.postgresql.listen)}`,
       );
-      expect(checkHost).toBe(gatewayName);
+      expect(hostOf(config.restapi.connect_address)).toBe(hostOf(address ?? ''));
       expect(Number(checkPort)).toBe(portOf(config.restapi.listen));
     }
   });
@@ -326,6 +345,8 @@ describe('HAProxy', () => {
   test('publishes the ports it binds', () => {
     const binds = sections.map((section) => Number(/bind \*:(\d+)/.exec(section.text)?.[1]));
     expect(containerPorts(haproxy).sort()).toEqual(binds.sort());
-    expect(haproxy.depends_on).toEqual(expect.arrayContaining([gatewayName]));
+    expect(haproxy.depends_on).toEqual(
+      expect.arrayContaining(gateways.map(([gatewayName]) => gatewayName)),
+    );
   });
 });

@@ -9,6 +9,8 @@ import {
   InitializeRecordSchema,
   LeaseRecordSchema,
   MemberStatusSchema,
+  ServerMonitorLeaseSchema,
+  ServerObservationSchema,
   ServerRecordSchema,
   SyncStateSchema,
 } from '../../proto/src/index.ts';
@@ -34,6 +36,8 @@ export const ClusterKeys = {
   history: clusterKey('history', HistorySchema),
   status: clusterKey('status', ClusterStatusSchema),
   failsafe: clusterKey('failsafe', FailsafeTopologySchema),
+  /** Which gateway monitors the servers natroni does not manage. */
+  serverMonitor: clusterKey('server-monitor', ServerMonitorLeaseSchema),
 } as const;
 
 export const MEMBER_KEY_PREFIX = 'members.';
@@ -62,6 +66,15 @@ export function serverKey(server: string): ClusterKey<typeof ServerRecordSchema>
   const error = serverNameError(server);
   if (error) throw new Error(error);
   return clusterKey(SERVER_KEY_PREFIX + serverKeyToken(server), ServerRecordSchema);
+}
+
+export const SERVER_STATE_KEY_PREFIX = 'server-states.';
+
+/** What the monitor last saw of `server`, a server natroni does not manage; named as its record is. */
+export function serverStateKey(server: string): ClusterKey<typeof ServerObservationSchema> {
+  const error = serverNameError(server);
+  if (error) throw new Error(error);
+  return clusterKey(SERVER_STATE_KEY_PREFIX + serverKeyToken(server), ServerObservationSchema);
 }
 
 /** The bucket that holds one cluster's keys: `<namespace>_<scope>`. */

@@ -13,6 +13,8 @@ const KV_OPERATION_HEADER = 'KV-Operation';
 export interface Versioned<T> {
   readonly value: T;
   readonly revision: number;
+  /** When NATS stored this revision (epoch milliseconds, the server's clock). */
+  readonly storedAtMs?: number;
 }
 
 export interface ClusterStoreOptions {
@@ -142,7 +144,11 @@ export function decodeEntry<Desc extends DescMessage>(
   entry: KvEntry,
 ): Versioned<MessageShape<Desc>> {
   try {
-    return { value: decodeWire(key.schema, entry.value), revision: entry.revision };
+    return {
+      value: decodeWire(key.schema, entry.value),
+      revision: entry.revision,
+      storedAtMs: entry.created.getTime(),
+    };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new MalformedValueError(key.name, entry.revision, reason);

@@ -11,6 +11,8 @@ import type {
   InitializeRecord,
   LeaseRecord,
   MemberStatus,
+  ServerMonitorLease,
+  ServerObservation,
   ServerRecord,
   SyncState,
 } from '../../proto/src/index.ts';
@@ -21,7 +23,9 @@ import {
   MEMBER_KEY_PREFIX,
   memberKey,
   SERVER_KEY_PREFIX,
+  SERVER_STATE_KEY_PREFIX,
   serverKey,
+  serverStateKey,
   type ClusterKey,
 } from './cluster-keys.ts';
 import { decodeEntry, type Versioned } from './cluster-store.ts';
@@ -39,11 +43,15 @@ export interface ClusterView {
   readonly history?: Versioned<History>;
   readonly status?: Versioned<ClusterStatus>;
   readonly failsafe?: Versioned<FailsafeTopology>;
+  /** Which gateway monitors the servers natroni does not manage. */
+  readonly serverMonitor?: Versioned<ServerMonitorLease>;
   readonly members: ReadonlyMap<string, Versioned<MemberStatus>>;
   /** Each member election's failsafe endpoint, by member name. */
   readonly elections: ReadonlyMap<string, Versioned<ElectionEndpoint>>;
   /** The `/v1/servers` records, by key token (the lower-case server name). */
   readonly servers: ReadonlyMap<string, Versioned<ServerRecord>>;
+  /** What the monitor last saw of each server natroni does not manage, by the same key token. */
+  readonly serverStates: ReadonlyMap<string, Versioned<ServerObservation>>;
   /** Keys whose value does not decode; they stay out of the fields above until fixed. */
   readonly malformed: ReadonlyMap<string, MalformedValueError>;
 }
@@ -53,6 +61,7 @@ export const EMPTY_CLUSTER_VIEW: ClusterView = {
   members: new Map(),
   elections: new Map(),
   servers: new Map(),
+  serverStates: new Map(),
   malformed: new Map(),
 };
 
@@ -74,13 +83,14 @@ function decodeOrMalformed<Desc extends DescMessage>(
   }
 }
 
-function decodeOrServerKeyError(
+function decodeOrServerKeyError<Desc extends DescMessage>(
+  keyOf: (name: string) => ClusterKey<Desc>,
   name: string,
   entry: KvEntry,
-): Versioned<ServerRecord> | MalformedValueError {
-  let key: ReturnType<typeof serverKey>;
+): Versioned<MessageShape<Desc>> | MalformedValueError {
+  let key: ClusterKey<Desc>;
   try {
-    key = serverKey(name);
+    key = keyOf(name);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return new MalformedValueError(entry.key, entry.revision, reason);
@@ -141,11 +151,23 @@ export function applyEntry(view: ClusterView, entry: KvEntry): ClusterView {
     const servers = new Map(view.servers);
     servers.delete(name);
     if (!removed) {
-      const decoded = decodeOrServerKeyError(name, entry);
+      const decoded = decodeOrServerKeyError(serverKey, name, entry);
       if (decoded instanceof MalformedValueError) malformed.set(entry.key, decoded);
       else servers.set(name, decoded);
     }
     return { ...view, revision, servers, malformed };
+  }
+
+  if (entry.key.startsWith(SERVER_STATE_KEY_PREFIX)) {
+    const name = entry.key.slice(SERVER_STATE_KEY_PREFIX.length);
+    const serverStates = new Map(view.serverStates);
+    serverStates.delete(name);
+    if (!removed) {
+      const decoded = decodeOrServerKeyError(serverStateKey, name, entry);
+      if (decoded instanceof MalformedValueError) malformed.set(entry.key, decoded);
+      else serverStates.set(name, decoded);
+    }
+    return { ...view, revision, serverStates, malformed };
   }
   return { ...view, revision };
 }

@@ -6,7 +6,9 @@ export {
   memberKey,
   MEMBER_KEY_PREFIX,
   SERVER_KEY_PREFIX,
+  SERVER_STATE_KEY_PREFIX,
   serverKey,
+  serverStateKey,
   type ClusterKey,
 } from './cluster-keys.ts';
 export { ClusterStore, type ClusterStoreOptions, type Versioned } from './cluster-store.ts';

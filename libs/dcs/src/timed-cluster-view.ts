@@ -4,6 +4,7 @@ import {
   inMaintenance,
   isDraining,
   serverKeyToken,
+  statusAgeMs,
   type ClusterFacts,
   type MemberFacts,
 } from '../../domain/src/index.ts';
@@ -23,6 +24,8 @@ const CONFIRM_INTERVAL_MS = 1_000;
  */
 export class TimedClusterView {
   private readonly receivedAt = new Map<string, number>();
+  /** How old each member's status found at start already was then; later statuses arrive as they change. */
+  private readonly ageAtStart = new Map<string, number>();
   private confirmedAt = 0;
   private confirmedWallMs = 0;
   private readonly confirmTimer: ReturnType<typeof setInterval>;
@@ -34,12 +37,17 @@ export class TimedClusterView {
     nc: NatsConnection,
   ) {
     const startedAt = performance.now();
-    for (const name of watch.view.members.keys())
+    const startedWallMs = Date.now();
+    for (const [name, entry] of watch.view.members) {
       this.receivedAt.set(MEMBER_KEY_PREFIX + name, startedAt);
+      if (entry.storedAtMs !== undefined)
+        this.ageAtStart.set(MEMBER_KEY_PREFIX + name, startedWallMs - entry.storedAtMs);
+    }
     this.receivedAt.set(ClusterKeys.leader.name, startedAt);
     this.confirm();
     watch.subscribe((_view, key) => {
       this.receivedAt.set(key, performance.now());
+      this.ageAtStart.delete(key);
       this.confirm();
     });
     this.confirmTimer = setInterval(() => {
@@ -89,12 +97,16 @@ export class TimedClusterView {
   /** One member's last status, how old it is, and whether `/v1/servers` took it out of the read rotation. */
   member(name: string, now: number): MemberFacts {
     const status = this.view.members.get(name)?.value;
-    const seenAt = this.receivedAt.get(MEMBER_KEY_PREFIX + name);
+    const key = MEMBER_KEY_PREFIX + name;
+    const receivedAtMs = this.receivedAt.get(key);
     const server = this.view.servers.get(serverKeyToken(name))?.value;
     return {
       name,
       status,
-      statusAgeMs: status && seenAt !== undefined ? now - seenAt : Number.POSITIVE_INFINITY,
+      statusAgeMs:
+        status && receivedAtMs !== undefined
+          ? statusAgeMs({ receivedAtMs, ageAtReceiptMs: this.ageAtStart.get(key) ?? 0 }, now)
+          : Number.POSITIVE_INFINITY,
       outOfReadRotation: inMaintenance(server) || isDraining(server),
     };
   }

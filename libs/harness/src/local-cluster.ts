@@ -10,26 +10,31 @@ export interface MemberPorts {
   postgres: number;
   /** The gateway's Patroni-compatible listener bound to this member. */
   restapi: number;
+  /** The member's gateway's own listener (its service /health, and the cluster-wide API as well). */
+  gateway: number;
   agent: number;
   election: number;
 }
 
 export interface ClusterPorts {
   nats: number;
-  gateway: number;
   metrics: number;
   members: MemberPorts[];
 }
 
-/** The ports `npm start` uses: Patroni's habits (5432.., 8008..) so that existing tooling fits. */
+/**
+ * The ports `npm start` uses: Patroni's habits (5432.., 8008..) so that existing tooling fits. On one
+ * machine each member's gateway keeps a port of its own; the first member's gateway listens on 8080,
+ * natronictl's default.
+ */
 export function defaultClusterPorts(memberCount: number): ClusterPorts {
   return {
     nats: 4222,
-    gateway: 8080,
     metrics: 9547,
     members: Array.from({ length: memberCount }, (_, index) => ({
       postgres: 5432 + index,
       restapi: 8008 + index,
+      gateway: 8080 + index,
       agent: 8110 + index,
       election: 8210 + index,
     })),
@@ -42,13 +47,13 @@ export async function freeClusterPorts(memberCount: number): Promise<ClusterPort
     members.push({
       postgres: await freeListenPort(),
       restapi: await freeListenPort(),
+      gateway: await freeListenPort(),
       agent: await freeListenPort(),
       election: await freeListenPort(),
     });
   }
   return {
     nats: await freeListenPort(),
-    gateway: await freeListenPort(),
     metrics: await freeListenPort(),
     members,
   };
@@ -83,6 +88,8 @@ export interface LocalMember {
   readonly dataDir: string;
   agent: ServiceProcess;
   election: ServiceProcess;
+  /** The member's api-gateway, bound to it as Patroni's REST API is bound to its node. */
+  gateway: ServiceProcess;
 }
 
 /** Every member's database superuser. */
@@ -103,18 +110,48 @@ function launch(options: LocalClusterOptions, app: 'node-agent' | 'election', me
 }
 
 /**
+ * A member's api-gateway: its Patroni listener and, since any node's gateway serves the whole cluster's
+ * API, its own listener. The first member's gateway also runs the metrics service, composed in the same
+ * process (one NestJS process fewer to load): metrics is cluster-wide and needs one instance only.
+ */
+function launchGateway(
+  options: LocalClusterOptions,
+  natsUrl: string,
+  member: LocalMember,
+  index: number,
+) {
+  const env = gatewayEnvironment(options, natsUrl, [member]);
+  const logLabel = `${member.name}-gateway`;
+  if (index > 0)
+    return ServiceProcess.start({
+      app: 'api-gateway',
+      repoDir: options.repoDir,
+      httpPort: member.ports.gateway,
+      env,
+      logFile: logFile(options, logLabel),
+    });
+  return ServiceProcess.startComposed({
+    services: [
+      { app: 'api-gateway', httpPort: member.ports.gateway },
+      { app: 'metrics', httpPort: options.ports.metrics },
+    ],
+    repoDir: options.repoDir,
+    env,
+    logFile: logFile(options, `${logLabel}-metrics`),
+  });
+}
+
+/**
  * A complete natroni cluster on one machine, as local processes: nats-server with JetStream, and for
- * each member a node-agent and an election, then the api-gateway and metrics, composed in one process as
- * DESIGN.md allows a small deployment to run them (one NestJS process fewer to load on a shared machine).
- * `npm start` runs it; the end-to-end suites start their clusters through the same code.
+ * each member a node-agent, an election and an api-gateway bound to it, as each Patroni node runs its
+ * own REST API: losing one gateway takes out one member's health checks at most. `npm start` runs it;
+ * the end-to-end suites start their clusters through the same code.
  */
 export class LocalCluster {
   private constructor(
     readonly options: LocalClusterOptions,
     readonly nats: NatsServerProcess,
     readonly members: LocalMember[],
-    /** The api-gateway (one process, no workers) and metrics. */
-    readonly clusterServices: ServiceProcess,
   ) {}
 
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
@@ -150,8 +187,8 @@ export class LocalCluster {
           [member.agent, member.election].map((service) => service.healthWith(200, 30_000)),
         );
       }
-      // The gateway and metrics come last, once every member's PostgreSQL accepts connections: neither
-      // is needed for the bootstrap, and their load (about 0.45 s of CPU) would otherwise slow the
+      // The gateways (and metrics) come last, once every member's PostgreSQL accepts connections: none is
+      // needed for the bootstrap, and their load (about 0.45 s of CPU each) would otherwise slow the
       // replicas' clones. In interleaved trials, both replicas streaming at 3.46 s against 3.82 s.
       await Promise.all(
         members.map((member) =>
@@ -163,18 +200,12 @@ export class LocalCluster {
           ),
         ),
       );
-      const clusterServices = ServiceProcess.startComposed({
-        services: [
-          { app: 'api-gateway', httpPort: options.ports.gateway },
-          { app: 'metrics', httpPort: options.ports.metrics },
-        ],
-        repoDir: options.repoDir,
-        env: gatewayEnvironment(options, nats.url, members),
-        logFile: logFile(options, 'gateway-metrics'),
-      });
-      started.push(clusterServices);
-      await clusterServices.healthWith(200, 30_000);
-      return new LocalCluster(options, nats, members, clusterServices);
+      for (const [index, member] of members.entries()) {
+        member.gateway = launchGateway(options, nats.url, member, index);
+        started.push(member.gateway);
+      }
+      await Promise.all(members.map((member) => member.gateway.healthWith(200, 30_000)));
+      return new LocalCluster(options, nats, members);
     } catch (error) {
       await Promise.allSettled(started.map((service) => service.stop('SIGTERM', 10_000)));
       await nats.stop();
@@ -188,10 +219,15 @@ export class LocalCluster {
     return found;
   }
 
-  /** Starts a member's agent or election again (after a kill), with the same configuration. */
-  async restart(member: LocalMember, service: 'agent' | 'election'): Promise<ServiceProcess> {
-    const app = service === 'agent' ? 'node-agent' : 'election';
-    const started = launch(this.options, app, member);
+  /** Starts a member's agent, election or gateway again (after a kill), with the same configuration. */
+  async restart(
+    member: LocalMember,
+    service: 'agent' | 'election' | 'gateway',
+  ): Promise<ServiceProcess> {
+    const started =
+      service === 'gateway'
+        ? launchGateway(this.options, this.nats.url, member, this.members.indexOf(member))
+        : launch(this.options, service === 'agent' ? 'node-agent' : 'election', member);
     member[service] = started;
     await started.healthWith(200, 30_000);
     return started;
@@ -211,7 +247,7 @@ export class LocalCluster {
 
   /**
    * Stops the elections first (the leader shuts its PostgreSQL down through its agent and frees the
-   * lease), then the agents, then the cluster-wide services and NATS. A service that does not exit
+   * lease), then the agents, then the gateways and NATS. A service that does not exit
    * within its bound is killed, so that a stop never leaves a process behind.
    */
   async stop(): Promise<void> {
@@ -221,7 +257,7 @@ export class LocalCluster {
       );
     await stopAll(this.members.map((member) => member.election));
     await stopAll(this.members.map((member) => member.agent));
-    await stopAll([this.clusterServices]);
+    await stopAll(this.members.map((member) => member.gateway));
     await this.nats.stop();
   }
 
@@ -231,16 +267,16 @@ export class LocalCluster {
     const lines = [
       `natroni local cluster "${scope}" (files in ${baseDir})`,
       `  NATS with JetStream   ${this.nats.url}`,
-      `  api-gateway           http://127.0.0.1:${ports.gateway}  (cluster-wide: /cluster, /v1/servers)`,
-      `  metrics               http://127.0.0.1:${ports.metrics}/metrics`,
+      `  metrics               http://127.0.0.1:${ports.metrics}/metrics  (in ${this.members[0]?.name}'s gateway process)`,
     ];
     for (const member of this.members) {
       lines.push(
         `  ${member.name.padEnd(20)}  PostgreSQL 127.0.0.1:${member.ports.postgres}  ` +
           `Patroni API http://127.0.0.1:${member.ports.restapi}  ` +
-          `agent :${member.ports.agent}  election :${member.ports.election}`,
+          `gateway :${member.ports.gateway}  agent :${member.ports.agent}  election :${member.ports.election}`,
       );
     }
+    lines.push('  every gateway serves the whole cluster: /cluster, /switchover, /v1/servers, ...');
     return lines.join('\n');
   }
 }
@@ -253,7 +289,10 @@ export function clusterEnvironment(
   return { NATRONI_SCOPE: options.scope, NATRONI_NATS_SERVERS: natsUrl };
 }
 
-/** The gateway's environment: one Patroni-compatible listener per member, and the restapi user. */
+/**
+ * A gateway's environment: one Patroni-compatible listener per member it serves (one in the per-node
+ * layout), the restapi user, and one process (no workers), as a node shares its cores with PostgreSQL.
+ */
 export function gatewayEnvironment(
   options: Pick<LocalClusterOptions, 'scope' | 'restapiCredentials'>,
   natsUrl: string,
@@ -266,6 +305,7 @@ export function gatewayEnvironment(
       .join(','),
     NATRONI_RESTAPI_USERNAME: options.restapiCredentials.username,
     NATRONI_RESTAPI_PASSWORD: options.restapiCredentials.password,
+    NATRONI_GATEWAY_WORKERS: '1',
   };
 }
 

@@ -14,7 +14,7 @@ import {
 } from '../../../../libs/domain/src/index.ts';
 import type { MemberStatus, ServerRecord } from '../../../../libs/proto/src/index.ts';
 import { LiveCluster } from '../patroni/live-cluster.ts';
-import { UnmanagedServerMonitor } from './unmanaged-server-monitor.ts';
+import { connectionsOf, UnmanagedServerMonitor } from './unmanaged-server-monitor.ts';
 import { V1_SETTINGS, type V1Settings } from './v1-settings.ts';
 
 /** One entry of the inventory: the facts a resource shows, and the record natroni stores for it. */
@@ -191,7 +191,7 @@ export class ServerInventory implements ObjectDirectory {
           maintenance: record.maintenance,
           drain: record.drain,
         },
-        connections: seen.connections,
+        connections: connectionsOf(seen),
         versionString: postgresVersionString(seen.versionNum),
         uptime: uptimeSeconds(seen.startTime, wallNow),
         replicationLag: seen.reachable && !seen.inRecovery ? 0 : -1,

@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
+import { create, equals } from '@bufbuild/protobuf';
 import {
   Inject,
   Injectable,
@@ -8,31 +10,38 @@ import {
 } from '@nestjs/common';
 import pg from 'pg';
 import {
+  ClusterKeys,
+  RevisionConflictError,
+  serverStateKey,
+} from '../../../../libs/dcs/src/index.ts';
+import {
   endpointOf,
   monitorCredentials,
-  NO_CONNECTIONS,
+  monitorLeaseLapsed,
+  monitorLeaseMove,
   type ServerConnections,
 } from '../../../../libs/domain/src/index.ts';
-import type { ServerRecord } from '../../../../libs/proto/src/index.ts';
+import {
+  ServerMonitorLeaseSchema,
+  ServerObservationSchema,
+  type ServerObservation,
+  type ServerRecord,
+} from '../../../../libs/proto/src/index.ts';
+import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway-settings.ts';
 import { LiveCluster } from '../patroni/live-cluster.ts';
 import { V1_SETTINGS, type V1Settings } from './v1-settings.ts';
 
-/** What the last poll of a server natroni does not manage found. */
-export interface ServerObservation {
-  readonly reachable: boolean;
-  readonly authError: boolean;
-  readonly inRecovery: boolean;
-  readonly versionNum?: number;
-  readonly startTime?: string;
-  readonly connections: ServerConnections;
-}
+const UNREACHABLE: ServerObservation = create(ServerObservationSchema, {});
 
-const UNREACHABLE: ServerObservation = {
-  reachable: false,
-  authError: false,
-  inRecovery: false,
-  connections: NO_CONNECTIONS,
-};
+/** The connection statistics of an observation, as a server resource shows them. */
+export function connectionsOf(observation: ServerObservation): ServerConnections {
+  return {
+    connections: observation.connections,
+    totalConnections: observation.totalConnections,
+    maxConnections: observation.maxConnections,
+    activeOperations: observation.activeOperations,
+  };
+}
 
 const CONNECT_TIMEOUT_MS = 2_000;
 const AUTH_FAILURES = new Set(['28P01', '28000']);
@@ -57,51 +66,78 @@ interface StatusRow {
 }
 
 /**
- * Polls every server natroni does not manage (a `servers.<name>` record that is not a member) every
- * few seconds with a short-lived `pg` connection: reachable or Down, primary or standby, version and
- * connection statistics. Each gateway polls on its own; the observations stay in memory.
- *
- * So does each worker process of a gateway (NATRONI_GATEWAY_WORKERS), rather than worker 1 alone:
- * every worker answers `/v1/servers` from its own memory and needs the observations. The duplication is
- * harmless: the polls only read, and N workers make the short-lived connections N gateways would. Two
- * workers' statistics may differ by one poll, as two gateways' do.
+ * The servers natroni does not manage (a `servers.<name>` record that is not a member), monitored by
+ * one gateway of the cluster at a time (the rule of server-monitor-lease.ts): the holder of the
+ * `server-monitor` key polls each of them every few seconds with a short-lived `pg` connection
+ * (reachable or Down, primary or standby, version and connection statistics) and stores what it sees
+ * under `server-states.<name>`, so that every gateway, on any node, answers `/v1/servers` alike and no
+ * single gateway process is needed. A gateway whose view of the key has lapsed (its holder is gone, or
+ * this gateway lost NATS) shows those servers Down until a new holder has polled them.
  */
 @Injectable()
 export class UnmanagedServerMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('UnmanagedServerMonitor');
-  private readonly observations = new Map<string, ServerObservation>();
+  private readonly holder: string;
   private readonly maxConnections = new Map<string, number>();
   private readonly polling = new Map<string, Promise<void>>();
+  private heldRevision: number | undefined;
+  private leaseSeen: { revision: number | undefined; atMs: number } = {
+    revision: undefined,
+    atMs: performance.now(),
+  };
+  private round: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private unsubscribe: (() => void) | undefined;
-  private changes = 0;
 
   constructor(
     private readonly cluster: LiveCluster,
     @Inject(V1_SETTINGS) private readonly settings: V1Settings,
-  ) {}
+    @Inject(GATEWAY_SETTINGS) gateway: GatewaySettings,
+  ) {
+    const served = gateway.members.map((member) => member.name).join(',');
+    this.holder = `${hostname()} pid ${process.pid}${served ? ` (${served})` : ''}`;
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.pollAll(), this.settings.monitorIntervalMs);
+    this.leaseSeen = {
+      revision: this.cluster.view.serverMonitor?.revision,
+      atMs: performance.now(),
+    };
+    // The key is renewed every round: rounds come at least three times per ttl.
+    const period = Math.min(this.settings.monitorIntervalMs, this.cluster.facts().ttlMs / 3);
+    this.timer = setInterval(() => this.startRound(), period);
     this.timer.unref();
-    // A new server is polled at once rather than at the next tick.
-    this.unsubscribe = this.cluster.onChange(() => this.pollAll(true));
-    this.pollAll();
+    this.unsubscribe = this.cluster.onChange(() => this.onViewChange());
+    this.startRound();
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     this.unsubscribe?.();
+    await this.round;
     await Promise.allSettled([...this.polling.values()]);
+    // Handing the key back lets another gateway take over at its next round rather than after ttl.
+    if (this.heldRevision !== undefined)
+      await this.cluster.store
+        .delete(ClusterKeys.serverMonitor, this.heldRevision)
+        .catch(() => undefined);
+    this.heldRevision = undefined;
   }
 
-  /** Increases whenever an observation changes: part of the gateway's document cache key. */
+  /** Part of the gateway's document cache key: whether stored observations count. */
   get version(): number {
-    return this.changes;
+    return this.observationsCurrent() ? 1 : 0;
   }
 
+  /** What the monitor last stored for the server with key token `token`; unreachable when unknown. */
   observation(token: string): ServerObservation {
-    return this.observations.get(token) ?? UNREACHABLE;
+    if (!this.observationsCurrent()) return UNREACHABLE;
+    return this.cluster.view.serverStates.get(token)?.value ?? UNREACHABLE;
+  }
+
+  /** Whether this gateway monitors the servers natroni does not manage now. */
+  get monitoring(): boolean {
+    return this.heldRevision !== undefined;
   }
 
   /** Closes the client connections of an unmanaged server (forced maintenance). */
@@ -117,31 +153,110 @@ export class UnmanagedServerMonitor implements OnApplicationBootstrap, OnApplica
     }
   }
 
-  private pollAll(onlyNew = false): void {
-    const records = this.cluster.view.servers;
-    for (const token of [...this.observations.keys()]) {
-      if (!records.has(token) || records.get(token)?.value.member) {
-        this.observations.delete(token);
-        this.maxConnections.delete(token);
-        this.changes += 1;
-      }
+  private observationsCurrent(): boolean {
+    if (this.heldRevision !== undefined) return true;
+    const lease = this.cluster.view.serverMonitor;
+    return !monitorLeaseLapsed({
+      lease: lease && { revision: lease.revision, ttlMs: lease.value.ttl * 1000 },
+      seenForMs: performance.now() - this.leaseSeen.atMs,
+    });
+  }
+
+  private onViewChange(): void {
+    const revision = this.cluster.view.serverMonitor?.revision;
+    if (revision !== this.leaseSeen.revision)
+      this.leaseSeen = { revision, atMs: performance.now() };
+    // A new server is polled at once rather than at the next round.
+    if (this.heldRevision !== undefined) this.pollAll(true);
+  }
+
+  private startRound(): void {
+    if (this.round) return;
+    this.round = this.runRound()
+      .catch((error: unknown) => this.logger.warn({ msg: 'monitor round failed', err: error }))
+      .finally(() => {
+        this.round = undefined;
+      });
+  }
+
+  private async runRound(): Promise<void> {
+    if (!(await this.holdLease())) return;
+    await this.removeStatesOfGoneServers();
+    this.pollAll(false);
+    await Promise.allSettled([...this.polling.values()]);
+  }
+
+  /** Renews, creates or takes over the `server-monitor` key as the rule says; true while held. */
+  private async holdLease(): Promise<boolean> {
+    const lease = this.cluster.view.serverMonitor;
+    const move = monitorLeaseMove({
+      heldRevision: this.heldRevision,
+      lease: lease && { revision: lease.revision, ttlMs: lease.value.ttl * 1000 },
+      seenForMs: performance.now() - this.leaseSeen.atMs,
+    });
+    if (move.kind === 'wait') return false;
+    const value = create(ServerMonitorLeaseSchema, {
+      holder: this.holder,
+      ttl: this.cluster.facts().ttlMs / 1000,
+    });
+    const store = this.cluster.store;
+    try {
+      this.heldRevision =
+        move.kind === 'create'
+          ? await store.create(ClusterKeys.serverMonitor, value)
+          : await store.update(ClusterKeys.serverMonitor, value, move.revision);
+      if (move.kind !== 'renew')
+        this.logger.log({
+          msg: 'monitoring the servers natroni does not manage',
+          holder: this.holder,
+        });
+      return true;
+    } catch (error) {
+      const held = this.heldRevision !== undefined;
+      this.heldRevision = undefined;
+      this.maxConnections.clear();
+      if (!(error instanceof RevisionConflictError)) throw error;
+      if (held)
+        this.logger.log({ msg: 'another gateway monitors the servers natroni does not manage' });
+      return false;
     }
-    for (const [token, entry] of records) {
+  }
+
+  private async removeStatesOfGoneServers(): Promise<void> {
+    const view = this.cluster.view;
+    for (const [token, entry] of view.serverStates) {
+      const record = view.servers.get(token);
+      if (record && !record.value.member) continue;
+      this.maxConnections.delete(token);
+      await this.cluster.store
+        .delete(serverStateKey(token), entry.revision)
+        .catch((error: unknown) => {
+          if (!(error instanceof RevisionConflictError)) throw error;
+        });
+    }
+  }
+
+  private pollAll(onlyNew: boolean): void {
+    const view = this.cluster.view;
+    for (const [token, entry] of view.servers) {
       if (entry.value.member || this.polling.has(token)) continue;
-      if (onlyNew && this.observations.has(token)) continue;
+      if (onlyNew && view.serverStates.has(token)) continue;
       const poll = this.poll(token, entry.value)
-        .then((observation) => this.record(token, observation))
+        .then((observation) => this.store(token, observation))
         .catch((error: unknown) => this.logger.warn({ msg: 'poll failed', token, err: error }))
         .finally(() => this.polling.delete(token));
       this.polling.set(token, poll);
     }
   }
 
-  private record(token: string, observation: ServerObservation): void {
-    if (!this.cluster.view.servers.has(token)) return;
-    const previous = this.observations.get(token);
-    if (JSON.stringify(previous) !== JSON.stringify(observation)) this.changes += 1;
-    this.observations.set(token, observation);
+  /** Stores an observation that differs from the stored one, while this gateway holds the key. */
+  private async store(token: string, observation: ServerObservation): Promise<void> {
+    const view = this.cluster.view;
+    const record = view.servers.get(token);
+    if (this.heldRevision === undefined || !record || record.value.member) return;
+    const stored = view.serverStates.get(token)?.value;
+    if (stored && equals(ServerObservationSchema, stored, observation)) return;
+    await this.cluster.store.put(serverStateKey(token), observation);
   }
 
   private async poll(token: string, record: ServerRecord): Promise<ServerObservation> {
@@ -158,22 +273,21 @@ export class UnmanagedServerMonitor implements OnApplicationBootstrap, OnApplica
           : row.connections;
       const max = Math.max(this.maxConnections.get(token) ?? 0, row.connections);
       this.maxConnections.set(token, max);
-      return {
+      return create(ServerObservationSchema, {
         reachable: true,
-        authError: false,
         inRecovery: row.in_recovery,
         versionNum: row.version_num,
         startTime: row.started,
-        connections: {
-          connections: row.connections,
-          totalConnections: total,
-          maxConnections: max,
-          activeOperations: row.active,
-        },
-      };
+        connections: row.connections,
+        totalConnections: total,
+        maxConnections: max,
+        activeOperations: row.active,
+      });
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      return { ...UNREACHABLE, authError: typeof code === 'string' && AUTH_FAILURES.has(code) };
+      return create(ServerObservationSchema, {
+        authError: typeof code === 'string' && AUTH_FAILURES.has(code),
+      });
     } finally {
       await client.end().catch(() => undefined);
     }

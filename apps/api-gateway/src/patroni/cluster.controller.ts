@@ -1,11 +1,15 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { clusterDocument, historyDocument } from '../../../../libs/domain/src/index.ts';
+import {
+  clusterDocument,
+  historyDocument,
+  presentMembers,
+} from '../../../../libs/domain/src/index.ts';
 import { LiveCluster } from './live-cluster.ts';
 import { sendJson } from './plain-reply.ts';
 
-/** Cluster-wide state: the same answer on every listener (§2.2, §2.3). */
+/** Cluster-wide state: the same answer on every listener (§2.2, §2.3); a gone member is not listed. */
 @ApiTags('cluster')
 @Controller()
 export class ClusterController {
@@ -16,8 +20,13 @@ export class ClusterController {
   @ApiOkResponse({ description: 'members sorted by name, scope, pause, scheduled_switchover' })
   clusterState(@Res() reply: FastifyReply): void {
     const view = this.cluster.view;
-    const members = [...view.members.values()].map((entry) => entry.value);
-    const document = clusterDocument(members, this.cluster.facts(), view.failover?.value);
+    const now = performance.now();
+    const facts = this.cluster.facts(now);
+    const members = presentMembers(
+      this.cluster.memberNames().map((name) => this.cluster.member(name, now)),
+      facts,
+    );
+    const document = clusterDocument(members, facts, view.failover?.value);
     sendJson(reply, 200, JSON.stringify(document));
   }
 

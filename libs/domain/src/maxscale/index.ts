@@ -8,3 +8,4 @@ export * from './server-requests.ts';
 export * from './server-resource.ts';
 export * from './server-state.ts';
 export * from './state-change.ts';
+export * from './server-monitor-lease.ts';

@@ -196,14 +196,13 @@ function synchronousVerdict(
 }
 
 /**
- * §1.5: the member's agent is alive when its status is younger than ttl (primary) or 2 × ttl (others);
- * always 200 while paused.
+ * Patroni's `/liveness`, under the liveness rule: the member's agent is alive while its status is
+ * younger than ttl. Patroni gives a replica 2 × ttl and says 200 whenever the cluster is paused, since
+ * its own process answers; here the status is all a gateway sees of the member, and a member whose
+ * status is older than ttl has left the cluster (member-liveness.ts), so it is not alive either.
  */
 export function livenessVerdict(member: MemberFacts, cluster: ClusterFacts): HealthCode {
-  if (cluster.paused) return 200;
-  const primary = member.status?.state === 'running' && member.status.role === 'primary';
-  const threshold = primary ? cluster.ttlMs : 2 * cluster.ttlMs;
-  return code(member.status !== undefined && member.statusAgeMs < threshold);
+  return code(isStatusFresh(member, cluster));
 }
 
 /** §1.6, the readiness probe. */

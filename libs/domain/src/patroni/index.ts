@@ -10,3 +10,4 @@ export * from './restart-request.ts';
 export * from './schedule.ts';
 export * from './size-units.ts';
 export * from './patroni-metrics.ts';
+export * from './member-liveness.ts';

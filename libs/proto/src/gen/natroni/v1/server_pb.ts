@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file natroni/v1/server.proto.
  */
 export const file_natroni_v1_server: GenFile = /*@__PURE__*/
-  fileDesc("ChduYXRyb25pL3YxL3NlcnZlci5wcm90bxIKbmF0cm9uaS52MSKTAgoMU2VydmVyUmVjb3JkEgwKBG5hbWUYASABKAkSDgoGbWVtYmVyGAIgASgIEisKCnBhcmFtZXRlcnMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EikKCHNlcnZpY2VzGAQgASgLMhcubmF0cm9uaS52MS5TZXJ2ZXJMaW5rcxIpCghtb25pdG9ycxgFIAEoCzIXLm5hdHJvbmkudjEuU2VydmVyTGlua3MSEwoLbWFpbnRlbmFuY2UYBiABKAgSDQoFZHJhaW4YByABKAgSDgoGc3RhdHVzGAggAygJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhwKC1NlcnZlckxpbmtzEg0KBW5hbWVzGAEgAygJYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChduYXRyb25pL3YxL3NlcnZlci5wcm90bxIKbmF0cm9uaS52MSKTAgoMU2VydmVyUmVjb3JkEgwKBG5hbWUYASABKAkSDgoGbWVtYmVyGAIgASgIEisKCnBhcmFtZXRlcnMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EikKCHNlcnZpY2VzGAQgASgLMhcubmF0cm9uaS52MS5TZXJ2ZXJMaW5rcxIpCghtb25pdG9ycxgFIAEoCzIXLm5hdHJvbmkudjEuU2VydmVyTGlua3MSEwoLbWFpbnRlbmFuY2UYBiABKAgSDQoFZHJhaW4YByABKAgSDgoGc3RhdHVzGAggAygJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhwKC1NlcnZlckxpbmtzEg0KBW5hbWVzGAEgAygJIjEKElNlcnZlck1vbml0b3JMZWFzZRIOCgZob2xkZXIYASABKAkSCwoDdHRsGAIgASgBIoUCChFTZXJ2ZXJPYnNlcnZhdGlvbhIRCglyZWFjaGFibGUYASABKAgSEgoKYXV0aF9lcnJvchgCIAEoCBITCgtpbl9yZWNvdmVyeRgDIAEoCBIYCgt2ZXJzaW9uX251bRgEIAEoBUgAiAEBEhcKCnN0YXJ0X3RpbWUYBSABKAlIAYgBARITCgtjb25uZWN0aW9ucxgGIAEoDRIZChF0b3RhbF9jb25uZWN0aW9ucxgHIAEoARIXCg9tYXhfY29ubmVjdGlvbnMYCCABKA0SGQoRYWN0aXZlX29wZXJhdGlvbnMYCSABKA1CDgoMX3ZlcnNpb25fbnVtQg0KC19zdGFydF90aW1lYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * What natroni stores about one server of the MaxScale-style `/v1/servers` API: the value of the
@@ -116,4 +116,102 @@ export type ServerLinks = Message<"natroni.v1.ServerLinks"> & {
  */
 export const ServerLinksSchema: GenMessage<ServerLinks> = /*@__PURE__*/
   messageDesc(file_natroni_v1_server, 1);
+
+/**
+ * Which gateway monitors the servers natroni does not manage: the value of the `server-monitor` key.
+ * One gateway at a time polls them and stores what it sees, so that every gateway answers the same and
+ * no two write one server's state. The holder renews the key before every round of polls; another
+ * gateway takes it over (compare-and-set on the revision it saw) once no renewal has reached it for
+ * `ttl` seconds.
+ *
+ * @generated from message natroni.v1.ServerMonitorLease
+ */
+export type ServerMonitorLease = Message<"natroni.v1.ServerMonitorLease"> & {
+  /**
+   * The gateway that holds it: its host, process and served members, for people reading the key.
+   *
+   * @generated from field: string holder = 1;
+   */
+  holder: string;
+
+  /**
+   * Seconds without a renewal after which another gateway may take over.
+   *
+   * @generated from field: double ttl = 2;
+   */
+  ttl: number;
+};
+
+/**
+ * Describes the message natroni.v1.ServerMonitorLease.
+ * Use `create(ServerMonitorLeaseSchema)` to create a new message.
+ */
+export const ServerMonitorLeaseSchema: GenMessage<ServerMonitorLease> = /*@__PURE__*/
+  messageDesc(file_natroni_v1_server, 2);
+
+/**
+ * What the monitor saw when it last polled one server natroni does not manage: the value of the
+ * `server-states.<name>` key, `<name>` being the same lower-case token as its `servers.<name>` key.
+ *
+ * @generated from message natroni.v1.ServerObservation
+ */
+export type ServerObservation = Message<"natroni.v1.ServerObservation"> & {
+  /**
+   * It accepted a connection and answered the status query.
+   *
+   * @generated from field: bool reachable = 1;
+   */
+  reachable: boolean;
+
+  /**
+   * It refused the monitor's credentials.
+   *
+   * @generated from field: bool auth_error = 2;
+   */
+  authError: boolean;
+
+  /**
+   * @generated from field: bool in_recovery = 3;
+   */
+  inRecovery: boolean;
+
+  /**
+   * @generated from field: optional int32 version_num = 4;
+   */
+  versionNum?: number | undefined;
+
+  /**
+   * pg_postmaster_start_time() as text.
+   *
+   * @generated from field: optional string start_time = 5;
+   */
+  startTime?: string | undefined;
+
+  /**
+   * @generated from field: uint32 connections = 6;
+   */
+  connections: number;
+
+  /**
+   * @generated from field: double total_connections = 7;
+   */
+  totalConnections: number;
+
+  /**
+   * @generated from field: uint32 max_connections = 8;
+   */
+  maxConnections: number;
+
+  /**
+   * @generated from field: uint32 active_operations = 9;
+   */
+  activeOperations: number;
+};
+
+/**
+ * Describes the message natroni.v1.ServerObservation.
+ * Use `create(ServerObservationSchema)` to create a new message.
+ */
+export const ServerObservationSchema: GenMessage<ServerObservation> = /*@__PURE__*/
+  messageDesc(file_natroni_v1_server, 3);
 
