@@ -97,6 +97,12 @@ export interface LocalClusterOptions {
  */
 export const LEAN_HEAP_ARGUMENTS: readonly string[] = ['--max-semi-space-size=1'];
 
+/**
+ * At most two glibc malloc arenas: Node's helper threads otherwise each get an arena of their own, whose
+ * freed pages stay resident; about 7 MB of RSS less per process (docs/runtime-and-memory.md).
+ */
+export const LEAN_MALLOC_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
 export type ProcessLayout = 'per-service' | 'per-node';
 
 export interface LocalMember {
@@ -123,7 +129,7 @@ function launch(options: LocalClusterOptions, app: 'node-agent' | 'election', me
     repoDir: options.repoDir,
     nodeArguments: options.nodeArguments ?? LEAN_HEAP_ARGUMENTS,
     httpPort: app === 'node-agent' ? member.ports.agent : member.ports.election,
-    env: { NATRONI_CONFIG: member.configFile },
+    env: { ...LEAN_MALLOC_ENVIRONMENT, NATRONI_CONFIG: member.configFile },
     logFile: logFile(options, `${member.name}-${app === 'node-agent' ? 'agent' : 'election'}`),
   });
 }
@@ -139,7 +145,7 @@ function launchGateway(
   member: LocalMember,
   index: number,
 ) {
-  const env = gatewayEnvironment(options, natsUrl, [member]);
+  const env = { ...LEAN_MALLOC_ENVIRONMENT, ...gatewayEnvironment(options, natsUrl, [member]) };
   const logLabel = `${member.name}-gateway`;
   if (index > 0)
     return ServiceProcess.start({
@@ -181,7 +187,11 @@ function launchNode(
     ],
     repoDir: options.repoDir,
     nodeArguments: options.nodeArguments ?? LEAN_HEAP_ARGUMENTS,
-    env: { ...gatewayEnvironment(options, natsUrl, [member]), NATRONI_CONFIG: member.configFile },
+    env: {
+      ...LEAN_MALLOC_ENVIRONMENT,
+      ...gatewayEnvironment(options, natsUrl, [member]),
+      NATRONI_CONFIG: member.configFile,
+    },
     logFile: logFile(options, `${member.name}-node`),
   });
 }
