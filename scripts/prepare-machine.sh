@@ -13,6 +13,16 @@ for arg in "$@"; do
   esac
 done
 
+# What to remove when the script ends, however it ends.
+as_root=()
+policy_to_remove=''
+bootstrap_dir=''
+cleanup() {
+  [[ -z $policy_to_remove ]] || "${as_root[@]}" rm -f "$policy_to_remove"
+  [[ -z $bootstrap_dir ]] || rm -rf "$bootstrap_dir"
+}
+trap cleanup EXIT
+
 packages=()
 [[ -x /usr/sbin/nats-server ]] || packages+=(nats-server)
 [[ -x /usr/lib/postgresql/15/bin/postgres ]] || packages+=(postgresql-15)
@@ -22,7 +32,6 @@ command -v ps >/dev/null || packages+=(procps)
 if ((${#packages[@]} == 0)); then
   echo "prepare-machine: nats-server, postgresql-15, haproxy and procps already installed"
 else
-  as_root=()
   if ((EUID != 0)); then
     if ! command -v sudo >/dev/null; then
       echo "prepare-machine: ${packages[*]} missing; run this script as root to install them" >&2
@@ -36,7 +45,7 @@ else
   if [[ ! -e $policy ]]; then
     printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
     "${as_root[@]}" chmod 755 "$policy"
-    trap '"${as_root[@]}" rm -f "$policy"' EXIT
+    policy_to_remove=$policy
   fi
   apt_get=("${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get)
   apt_log=$(mktemp)
@@ -52,22 +61,57 @@ else
 fi
 
 if ! command -v npm >/dev/null; then
-  echo "prepare-machine: npm not found; install Node.js (>= 20.19) first" >&2
+  echo "prepare-machine: npm not found; install Node.js (any version from 20.19 on) and npm first" >&2
   exit 1
 fi
+
+# natroni runs on Node.js 24, which it takes from the npm registry as the optional dependency
+# node-<platform>-<arch> (its binary is node_modules/.bin/node, so every npm script runs it), whatever
+# Node.js the machine has. npm checks the dependencies' `engines` against the Node.js that runs npm, so
+# the install itself runs on that Node.js 24 too: fetched first into a temporary directory when the
+# machine's own Node.js is older.
+runtime_package="node-$(node -p 'process.platform')-$(node -p 'process.arch')"
+runtime_version=$(node -p "require('./package.json').optionalDependencies['$runtime_package'] ?? ''")
+if [[ -z $runtime_version ]]; then
+  echo "prepare-machine: package.json names no Node.js package for this platform ($runtime_package)" >&2
+  exit 1
+fi
+project_node_is_current() {
+  [[ -x node_modules/.bin/node ]] && [[ $(node_modules/.bin/node --version) == "v$runtime_version" ]]
+}
+
 # npm writes node_modules/.package-lock.json after every install, so it is newer than package-lock.json
 # unless the lock file changed since.
-if $force_npm || [[ ! -e node_modules/.package-lock.json ]] ||
-  [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
-  # npm 11 writes only this platform's optional packages (swc, buf, deno binaries) into the lock
-  # file, and its own `npm ci` then calls the lock file out of sync; `npm install` installs the
-  # same locked versions.
-  if npm ci --no-audit --no-fund; then
-    echo "prepare-machine: ran npm ci"
-  else
-    echo "prepare-machine: npm ci refused the lock file; installing the locked versions with npm install"
-    npm install --no-audit --no-fund
-  fi
-else
-  echo "prepare-machine: node_modules up to date"
+if ! $force_npm && [[ -e node_modules/.package-lock.json ]] &&
+  [[ ! package-lock.json -nt node_modules/.package-lock.json ]] && project_node_is_current; then
+  echo "prepare-machine: node_modules up to date (Node.js $runtime_version)"
+  exit 0
 fi
+
+# The install replaces node_modules, so it does not run on the binary inside it.
+install_node=$(readlink -f "$(command -v node)")
+if [[ $(node -p 'process.versions.node.split(".")[0]') -lt 24 || $install_node == "$PWD"/node_modules/* ]]; then
+  bootstrap_dir=$(mktemp -d)
+  npm install --prefix "$bootstrap_dir" --no-save --no-package-lock --no-audit --no-fund \
+    --loglevel=error "$runtime_package@$runtime_version" >/dev/null
+  install_node="$bootstrap_dir/node_modules/$runtime_package/bin/node"
+  echo "prepare-machine: fetched Node.js $("$install_node" --version) from the npm registry to install with"
+fi
+# npm's own script (npm-cli.js), run by that Node.js; npm_execpath names it when npm runs this script.
+npm_cli=${npm_execpath:-$(readlink -f "$(command -v npm)")}
+npm_on_runtime=("$install_node" "$npm_cli")
+
+# npm 11 writes only this platform's optional packages (swc, buf, deno and Node.js binaries) into the
+# lock file, and its own `npm ci` then calls the lock file out of sync; `npm install` installs the
+# same locked versions.
+if "${npm_on_runtime[@]}" ci --no-audit --no-fund; then
+  echo "prepare-machine: ran npm ci"
+else
+  echo "prepare-machine: npm ci refused the lock file; installing the locked versions with npm install"
+  "${npm_on_runtime[@]}" install --no-audit --no-fund
+fi
+if ! project_node_is_current; then
+  echo "prepare-machine: node_modules/.bin/node is not Node.js $runtime_version after the install" >&2
+  exit 1
+fi
+echo "prepare-machine: npm scripts run Node.js $runtime_version (node_modules/.bin/node)"

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/prepare-machine.sh
+# Node.js 24 from node_modules runs everything below, also when this script is not run by npm.
+export PATH="$PWD/node_modules/.bin:$PATH"
 npm run typecheck
 npm run lint
 # The end-to-end suites run the services' built output, as an operator would.

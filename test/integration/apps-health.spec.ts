@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -56,6 +57,13 @@ describe('the four services, built, against a real nats-server', () => {
   it.each(APPS)('%s boots and reports NATS up', async (app) => {
     const health = await service(app).healthWith(200, 20_000);
     expect(health.body.info?.nats?.status).toBe('up');
+  });
+
+  it.each(APPS)('%s runs on Node.js 24', async (app) => {
+    await service(app).healthWith(200, 20_000);
+    // The binary the kernel runs for the service's process, asked for its version.
+    const executable = await readlink(`/proc/${service(app).pid}/exe`);
+    expect(execFileSync(executable, ['--version'], { encoding: 'utf8' })).toMatch(/^v24\./);
   });
 
   it('all report NATS down with 503 once nats-server stops', async () => {

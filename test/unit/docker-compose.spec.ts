@@ -140,6 +140,8 @@ test('natroni services are built from the Dockerfile, the others use official im
   expect(dockerfile).toMatch(/^COPY libs libs$/m);
   expect(dockerfile).toMatch(/^RUN npm run build$/m);
   expect(dockerfile).toMatch(/^ENTRYPOINT \["node"\]$/m);
+  const baseImages = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map(([, image]) => image);
+  expect(baseImages).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim']);
   for (const [name, definition] of services) {
     if (definition.build !== undefined) {
       expect([name, definition.build]).toEqual([name, '.']);

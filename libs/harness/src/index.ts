@@ -32,11 +32,13 @@ export {
   defaultClusterPorts,
   freeClusterPorts,
   gatewayEnvironment,
+  LEAN_HEAP_ARGUMENTS,
   LocalCluster,
   LOCAL_CLUSTER_SUPERUSER,
   memberConfigDocument,
   type ClusterPorts,
   type LocalClusterOptions,
+  type ProcessLayout,
   type LocalMember,
   type MemberPorts,
 } from './local-cluster.ts';

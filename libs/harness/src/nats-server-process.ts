@@ -59,6 +59,11 @@ export class NatsServerProcess {
     return join(this.workDir, 'jetstream');
   }
 
+  /** The server's process id while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   get running(): boolean {
     return (
       this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null

@@ -17,6 +17,8 @@ export interface ServiceProcessOptions {
   env: Readonly<Record<string, string>>;
   /** Append the service's output to this file; kept in memory (last 8 kB) otherwise. */
   logFile?: string;
+  /** Arguments for `node` before the service's entry point, e.g. V8 heap settings. */
+  nodeArguments?: readonly string[];
 }
 
 /** Several services in one process (dist/bundles/composed), each on its own HTTP port. */
@@ -69,7 +71,7 @@ export class ServiceProcess {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([name]) => !name.startsWith('NATRONI_')),
     );
-    const child = spawn(process.execPath, [main], {
+    const child = spawn(process.execPath, [...(options.nodeArguments ?? []), main], {
       cwd: options.repoDir,
       env: { ...inherited, ...options.env, ...portEnvironment },
       stdio: ['ignore', 'pipe', 'pipe'],
