@@ -7,6 +7,8 @@ import { withClient } from './postgres-probe.ts';
  */
 export class AcknowledgedWriter {
   readonly acknowledged: number[] = [];
+  /** performance.now() of each acknowledgment, in order. */
+  private readonly acknowledgedAt: number[] = [];
   private running = true;
   private readonly done: Promise<void>;
   private next = 1;
@@ -33,12 +35,29 @@ export class AcknowledgedWriter {
           1_000,
         );
         this.acknowledged.push(id);
+        this.acknowledgedAt.push(performance.now());
         this.next += 1;
       } catch {
         target += 1;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
+  }
+
+  /**
+   * The longest time without an acknowledged write between `fromMs` and `toMs` (performance.now()),
+   * counting the edges of the window as writes.
+   */
+  longestGapMs(fromMs: number, toMs: number): number {
+    let previous = fromMs;
+    let longest = 0;
+    for (const at of this.acknowledgedAt) {
+      if (at <= fromMs) continue;
+      if (at > toMs) break;
+      longest = Math.max(longest, at - previous);
+      previous = at;
+    }
+    return Math.max(longest, toMs - previous);
   }
 
   async stop(): Promise<void> {
