@@ -35,9 +35,12 @@ export class AcknowledgedWriter {
       try {
         if (!client) {
           client = probeClient(member, 1_000);
-          await client.connect();
+          await within(client.connect(), 1_500);
         }
-        await client.query('INSERT INTO acked_writes VALUES ($1, $2)', [id, member.name]);
+        await within(
+          client.query('INSERT INTO acked_writes VALUES ($1, $2)', [id, member.name]),
+          1_500,
+        );
         this.acknowledged.push(id);
         this.acknowledgedAt.push(performance.now());
         this.next += 1;
@@ -46,6 +49,8 @@ export class AcknowledgedWriter {
         client?.end().catch(() => undefined);
         client = undefined;
         target += 1;
+        // An insert that timed out may still commit: its id is never reused.
+        this.next += 1;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
@@ -75,10 +80,24 @@ export class AcknowledgedWriter {
 
   /** The acknowledged ids missing from `member`'s table. */
   async missingOn(member: string): Promise<number[]> {
+    // Only what was acknowledged before the table is read: a write still running may commit later.
+    const acknowledged = [...this.acknowledged];
     const present = await withClient(this.cluster.member(member), async (client) => {
       const result = await client.query<{ id: string }>('SELECT id FROM acked_writes');
       return new Set(result.rows.map((row) => Number(row.id)));
     });
-    return this.acknowledged.filter((id) => !present.has(id));
+    return acknowledged.filter((id) => !present.has(id));
   }
+}
+
+/**
+ * Rejects when `work` has not settled within `ms`: the client's own timeouts do not cover every way a
+ * connection can hang while its server stops, restarts or changes role.
+ */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
