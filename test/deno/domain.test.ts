@@ -7,6 +7,7 @@ import {
   formatLsn,
   healthVerdict,
   leaseMarginMs,
+  leaseResumeVerdict,
   nameError,
   assertValidName,
   parseByteSize,
@@ -19,6 +20,7 @@ import {
   statusAgeMs,
   POSTGRES_STATE_VALUES_LINE,
   postgresStateNumberOfLabel,
+  unansweredBoundMs,
   withPostgresStateValues,
   timerDelayMs,
   MAX_TIMER_DELAY_MS,
@@ -157,4 +159,21 @@ Deno.test('the liveness rule: a member whose status is older than ttl has left t
   );
   strictEqual(healthVerdict('/health', EMPTY_HEALTH_QUERY, stale, facts()), 503);
   strictEqual(statusAgeMs({ receivedAtMs: 1_000, ageAtReceiptMs: 2_000 }, 4_000), 5_000);
+});
+
+Deno.test('a restarted election resumes only its own lease over a running primary', () => {
+  const held = { kind: 'held', member: 'pg1', term: 3 } as const;
+  deepStrictEqual(
+    leaseResumeVerdict({ member: 'pg1', leaderKey: held, postgresRunningAsPrimary: true }),
+    { resume: true, term: 3 },
+  );
+  strictEqual(
+    leaseResumeVerdict({
+      member: 'pg1',
+      leaderKey: { kind: 'undecodable', namesMember: 'pg1' },
+      postgresRunningAsPrimary: true,
+    }).resume,
+    false,
+  );
+  strictEqual(unansweredBoundMs(10_000), 5_000);
 });

@@ -16,7 +16,7 @@ import {
   waitUntil,
 } from '../../libs/harness/src/index.ts';
 
-const SOURCES = ['postmaster-guard.ts', 'postmaster-process.ts'];
+const SOURCES = ['postmaster-guard.ts', 'postmaster-process.ts', 'postgres-processes.ts'];
 const TTL_MS = 10_000;
 
 let instance: PostgresInstance;

@@ -321,8 +321,8 @@ export class LocalCluster {
   }
 
   /**
-   * Stops the elections first (the leader shuts its PostgreSQL down through its agent and frees the
-   * lease), then the agents, then the gateways and NATS. A service that does not exit
+   * Stops the elections first (they hand nothing over), then the agents (each stops its PostgreSQL; the
+   * primary's frees the lease), then the gateways and NATS. A service that does not exit
    * within its bound is killed, so that a stop never leaves a process behind.
    */
   async stop(): Promise<void> {
