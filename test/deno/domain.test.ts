@@ -7,6 +7,7 @@ import {
   formatLsn,
   healthVerdict,
   leaseMarginMs,
+  leaseResumeVerdict,
   nameError,
   assertValidName,
   parseByteSize,
@@ -15,6 +16,7 @@ import {
   patroniVersionNumber,
   POSTGRES_STATE_VALUES_LINE,
   postgresStateNumberOfLabel,
+  unansweredBoundMs,
   withPostgresStateValues,
   type ClusterFacts,
   type MemberFacts,
@@ -126,4 +128,21 @@ Deno.test("the postgres state metric carries Patroni's Values line", () => {
     POSTGRES_STATE_VALUES_LINE,
   ]);
   strictEqual(POSTGRES_STATE_VALUES_LINE.startsWith('# Values: 0=initdb, 1=initdb_failed,'), true);
+});
+
+Deno.test('a restarted election resumes only its own lease over a running primary', () => {
+  const held = { kind: 'held', member: 'pg1', term: 3 } as const;
+  deepStrictEqual(
+    leaseResumeVerdict({ member: 'pg1', leaderKey: held, postgresRunningAsPrimary: true }),
+    { resume: true, term: 3 },
+  );
+  strictEqual(
+    leaseResumeVerdict({
+      member: 'pg1',
+      leaderKey: { kind: 'undecodable', namesMember: 'pg1' },
+      postgresRunningAsPrimary: true,
+    }).resume,
+    false,
+  );
+  strictEqual(unansweredBoundMs(10_000), 5_000);
 });

@@ -245,3 +245,40 @@ test('a lapsed hold is not reclaimed once a contender has taken the key over', a
   expect(losses[0]).toBe(true);
   expect((await contender.store.get(ClusterKeys.leader))?.value.member).toBe('pg2');
 });
+
+test("a new run of the holder's election resumes its lease with the same term; a key written since cannot be resumed", async () => {
+  const ttlMs = 3_000;
+  const scope = uniqueScope('resume');
+  const [first] = await contenders(scope, 1, ttlMs);
+  const held = await first.lease.attempt();
+  expect(held.acquired).toBe(true);
+  first.lease.stop();
+
+  // The restarted election: the same member, a new process (a new lease object).
+  const connection = await connectClient(nats.url, `${scope}-pg1-again`);
+  const store = await ClusterStore.open(connection, { namespace: 'natroni', scope });
+  const again = new LeaderLease(store, { member: 'pg1', ttlMs });
+  await again.start();
+  opened.push({ connection, store, lease: again });
+  const { reading, revision } = await again.read();
+  expect(reading).toEqual({ kind: 'held', member: 'pg1', term: 1 });
+  const resumed = await again.resume(1, revision);
+  expect(resumed).toMatchObject({ acquired: true, term: 1 });
+  expect(again.held()?.term).toBe(1);
+  const renewed = await again.renew();
+  expect(renewed).toMatchObject({ outcome: 'renewed', term: 1 });
+
+  // A stale read: the key changed since (here, a renewal), so the compare-and-set refuses.
+  const stale = new LeaderLease(store, { member: 'pg1', ttlMs });
+  expect(await stale.resume(1, revision)).toMatchObject({ acquired: false });
+});
+
+test('a leader key naming this member with a record that does not decode reads as undecodable', async () => {
+  const scope = uniqueScope('undecodable');
+  const [contender] = await contenders(scope, 1, 3_000);
+  await contender.store.kv.put('leader', JSON.stringify({ member: 'pg1', term: 'seven' }));
+  expect((await contender.lease.read()).reading).toEqual({
+    kind: 'undecodable',
+    namesMember: 'pg1',
+  });
+});

@@ -16,13 +16,19 @@ import {
   memberKey,
   type ClusterView,
 } from '../../../libs/dcs/src/index.ts';
-import { leaseMarginMs, renewalIntervalMs } from '../../../libs/domain/src/index.ts';
+import {
+  leaseMarginMs,
+  leaseResumeVerdict,
+  renewalIntervalMs,
+} from '../../../libs/domain/src/index.ts';
 import { ensureEventStream, EventPublisher } from '../../../libs/events/src/index.ts';
 import { FailsafeNotices } from '../../../libs/failsafe/src/index.ts';
 import { MEMBER_CONFIG, type MemberConfig } from '../../../libs/member-config/src/index.ts';
+import { LeaseConfirmations } from '../../../libs/lease-confirmation/src/index.ts';
 import { InjectNatsConnection } from '../../../libs/nats/src/index.ts';
 import {
   FailsafeReplySchema,
+  LeaseConfirmationSchema,
   type FailsafeNotice,
   type FailsafeReply,
   type MemberStatus,
@@ -45,8 +51,6 @@ import { MembershipEvents } from './membership-events.ts';
 import { SynchronousReplication } from './synchronous-replication.ts';
 
 const AGENT_RETRY_MS = 200;
-/** A stopping election waits this long for its agent to stop PostgreSQL (the agent may be stopping too). */
-const SHUTDOWN_STOP_TIMEOUT_MS = 15_000;
 
 /** Keys whose change wakes the loop at once: a leader change reaches every member immediately. */
 const WAKING_KEYS = new Set([
@@ -80,6 +84,9 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   private stopped = false;
   private cycleTimer: ReturnType<typeof setTimeout> | undefined;
   private renewalTimer: ReturnType<typeof setInterval> | undefined;
+  /** Until the first cycle that reads the `leader` key: a lease left by this member's last run is resumed. */
+  private resumeDue = true;
+  private stopConfirming: (() => void) | undefined;
 
   constructor(
     @InjectNatsConnection() private readonly nc: NatsConnection,
@@ -118,6 +125,15 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.grants = new FailsafeGrants(this.context, new FailsafeNotices(this.nc, namespace, scope));
     await this.grants.start(this.settings.http);
     lease.onLost((reason, lapsed) => void this.leaseLost(reason, lapsed));
+    const confirmations = new LeaseConfirmations(this.nc, namespace, scope).answer(member, () => {
+      const hold = lease.held();
+      return create(LeaseConfirmationSchema, {
+        held: hold !== undefined,
+        term: hold?.term ?? 0,
+        validForMs: hold ? Math.max(0, hold.validUntil - performance.now()) : 0,
+      });
+    });
+    this.stopConfirming = () => confirmations.unsubscribe();
     watch.subscribe((_view, key) => {
       const awaited = this.awaitedMember;
       if (WAKING_KEYS.has(key) || (awaited !== undefined && key === memberKey(awaited).name)) {
@@ -132,25 +148,27 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.wake();
   }
 
+  /**
+   * A stopping election hands nothing over: PostgreSQL keeps running and the lease stays as it is, so
+   * that a restart (an upgrade) of this service costs no failover. Its next run resumes the lease if it
+   * starts before the agent's deadline; otherwise the agent fences PostgreSQL and a replica takes over
+   * when the lease runs out, as if this election had died. To take a primary out for good, switch over
+   * first, or stop its node-agent, which stops PostgreSQL and frees the lease.
+   */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.cycleTimer);
     clearInterval(this.renewalTimer);
+    this.stopConfirming?.();
     const context = this.context;
     if (!context) return;
     this.grants.stop();
     const hold = context.lease.held();
-    // Like Patroni on a graceful stop: the primary stops PostgreSQL, then frees the lease at once.
-    if (hold && !isPaused(context.watch.view)) {
+    if (hold) {
       this.logger.log({
-        msg: `stopping: shutting PostgreSQL down and releasing lease term ${hold.term}`,
+        msg: `stopping: leaving lease term ${hold.term} and PostgreSQL as they are, for the next election of ${context.member} to resume`,
+        term: hold.term,
       });
-      await context.agents
-        .request(context.member, 'stop', { mode: 'fast' }, SHUTDOWN_STOP_TIMEOUT_MS)
-        .catch((error: unknown) =>
-          this.logger.warn({ msg: 'could not stop PostgreSQL', err: error }),
-        );
-      await context.lease.release().catch(() => false);
     }
     context.lease.stop();
     context.watch.stop();
@@ -205,7 +223,11 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       await raceToBootstrap(context);
       return undefined;
     }
-    const hold = context.lease.held() ?? (await this.reclaimLapsedLease(mine));
+    const hold =
+      context.lease.held() ??
+      (await this.resumeLease(mine)) ??
+      (await this.reclaimLapsedLease(mine));
+    this.resumeDue = false;
     if (view.initialize.value.databaseSystemIdentifier === '' && !hold) {
       this.logger.log({ msg: 'waiting for leader to bootstrap' });
       return undefined;
@@ -268,6 +290,40 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     if (!observed || observed.free || !observed.record) return undefined;
     if (this.grants.leader() === observed.record.member) return observed.record;
     return performance.now() - observed.seenAt < ttlMs ? observed.record : undefined;
+  }
+
+  /**
+   * Once, at start: a `leader` key that names this member while its PostgreSQL runs as primary is the
+   * lease this member's previous election renewed, taken over with the same term (leaseResumeVerdict).
+   */
+  private async resumeLease(mine: MemberStatus) {
+    if (!this.resumeDue) return undefined;
+    this.resumeDue = false;
+    const { lease, member } = this.context;
+    const { reading, revision } = await lease.read();
+    const verdict = leaseResumeVerdict({
+      member,
+      leaderKey: reading,
+      postgresRunningAsPrimary: mine.state === 'running' && mine.role === 'primary',
+    });
+    if (!verdict.resume) {
+      if (verdict.report) this.logger.warn({ msg: `not resuming the lease: ${verdict.reason}` });
+      else if (reading.kind === 'held' && reading.member === member)
+        this.logger.log({ msg: `not resuming the lease: ${verdict.reason}` });
+      return undefined;
+    }
+    const result = await lease.resume(verdict.term, revision);
+    if (!result.acquired) {
+      this.logger.warn({
+        msg: `could not resume lease term ${verdict.term}: the leader key changed since it was read`,
+      });
+      return undefined;
+    }
+    this.logger.log({
+      msg: `resumed lease term ${verdict.term}: the leader key named ${member} and PostgreSQL runs as primary, so nothing changes hands`,
+      term: verdict.term,
+    });
+    return result;
   }
 
   /**

@@ -22,3 +22,4 @@ export {
   type RenewResult,
 } from './leader-lease.ts';
 export { TimedClusterView } from './timed-cluster-view.ts';
+export { releaseLeaseOf } from './lease-release.ts';

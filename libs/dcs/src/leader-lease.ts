@@ -1,6 +1,11 @@
 import { create } from '@bufbuild/protobuf';
 import type { KvEntry } from '@nats-io/kv';
-import { holderDeadline, leaseMarginMs, takeoverDueAt } from '../../domain/src/index.ts';
+import {
+  holderDeadline,
+  leaseMarginMs,
+  takeoverDueAt,
+  type LeaderKeyReading,
+} from '../../domain/src/index.ts';
 import { LeaseRecordSchema, type LeaseRecord, toWireJson } from '../../proto/src/index.ts';
 import { ClusterKeys } from './cluster-keys.ts';
 import { decodeEntry, type ClusterStore } from './cluster-store.ts';
@@ -145,6 +150,31 @@ export class LeaderLease {
     }
     const lastTerm = observation.lastTerm ?? (await this.lastTermInHistory());
     return this.write(Math.max(this.highestTermSeen, lastTerm) + 1, observation.revision);
+  }
+
+  /** The `leader` key as it is now, for the rule of leaseResumeVerdict, with the revision read. */
+  async read(): Promise<{ reading: LeaderKeyReading; revision: number }> {
+    const entry = await this.store.kv.get(ClusterKeys.leader.name);
+    this.observe(entry);
+    if (!entry || entry.operation !== 'PUT') {
+      return { reading: { kind: 'free' }, revision: entry?.revision ?? 0 };
+    }
+    const record = entry.value.length > 0 ? this.decodeRecord(entry) : undefined;
+    const reading: LeaderKeyReading = record
+      ? { kind: 'held', member: record.member, term: record.term }
+      : { kind: 'undecodable', namesMember: memberNamedBy(entry) };
+    return { reading, revision: entry.revision };
+  }
+
+  /**
+   * Takes over, with the same term, the lease that a previous run of this member's election renewed
+   * last at `revision` (see leaseResumeVerdict): a renewal made by a new process, which succeeds only
+   * if nobody wrote the key since.
+   */
+  resume(term: number, revision: number): Promise<AcquireResult> {
+    const current = this.held();
+    if (current) return Promise.resolve({ acquired: true, ...current });
+    return this.write(term, revision);
   }
 
   /** Extends the lease by compare-and-set on the holder's last revision. */
@@ -358,6 +388,18 @@ export class LeaderLease {
 
   private recordJson(term: number): string {
     return toWireJson(LeaseRecordSchema, this.record(term));
+  }
+}
+
+/** The `member` field of a value that does not decode as a lease record, for the report. */
+function memberNamedBy(entry: KvEntry): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(entry.string());
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const member = (parsed as Record<string, unknown>).member;
+    return typeof member === 'string' ? member : undefined;
+  } catch {
+    return undefined;
   }
 }
 

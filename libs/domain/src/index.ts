@@ -1,6 +1,16 @@
 export { assertValidName, nameError, type NameKind } from './names.ts';
 export { holderDeadline, leaseMarginMs, renewalIntervalMs, takeoverDueAt } from './lease-timing.ts';
 export {
+  confirmedDeadline,
+  leaseResumeVerdict,
+  restartAfterUnansweredFence,
+  unansweredBoundMs,
+  wokeFromStall,
+  type LeaderKeyReading,
+  type LeaseResumeFacts,
+  type LeaseResumeVerdict,
+} from './lease-continuity.ts';
+export {
   isQueryableState,
   POSTGRES_STATES,
   postgresStateLabel,

@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { failsafeRoundDueAt } from '../../../../libs/domain/src/election/index.ts';
-import { leaseMarginMs } from '../../../../libs/domain/src/index.ts';
+import {
+  confirmedDeadline,
+  leaseMarginMs,
+  wokeFromStall,
+} from '../../../../libs/domain/src/index.ts';
+import type { LeaseConfirmation } from '../../../../libs/proto/src/index.ts';
 import type { ClusterObserver, LeaderSighting } from './cluster-observer.ts';
 import { FAILSAFE_ROUND_BUDGET_MS, type FailsafeRound } from './failsafe-round.ts';
 import type { PostgresStateMachine } from './postgres-state-machine.ts';
@@ -14,7 +19,15 @@ import type { PostgresStateMachine } from './postgres-state-machine.ts';
  * With failsafe mode on, a deadline near without a renewal starts a failsafe round instead: when every
  * member of the `failsafe` key accepts this member as leader, none of them races for ttl after it
  * accepted, so the deadline moves to the round's start + ttl − margin. A refusal demotes at once.
+ *
+ * An agent that was stopped (SIGSTOP, a paused VM) wakes with its deadline timer overdue and the
+ * renewals that arrived meanwhile still unread. Before fencing, it then asks its own election, which
+ * answers by the holder's rule (last renewal sent + ttl − margin); a confirmed hold moves the deadline
+ * to the asking time + the time the hold has left. No answer within half the margin, a hold under
+ * another term, or none at all: it fences.
  */
+export type HolderConfirmation = (timeoutMs: number) => Promise<LeaseConfirmation | undefined>;
+
 export class LeaseFence {
   private readonly logger = new Logger('LeaseFence');
   private term: number | undefined;
@@ -23,6 +36,7 @@ export class LeaseFence {
   private confirmedUntil = 0;
   private round: Promise<void> | undefined;
   private refusal: string | undefined;
+  private confirming = false;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -31,6 +45,7 @@ export class LeaseFence {
     private readonly machine: PostgresStateMachine,
     private readonly onBreach: (reason: string) => Promise<void>,
     private readonly failsafe?: FailsafeRound,
+    private readonly confirmWithHolder?: HolderConfirmation,
   ) {
     this.unsubscribe = cluster.onLeader((sighting) => this.check(sighting));
   }
@@ -59,7 +74,8 @@ export class LeaseFence {
     this.unsubscribe();
   }
 
-  private check(sighting: LeaderSighting): void {
+  /** `lateByMs`: how much later than it was set for the timer that called this fired. */
+  private check(sighting: LeaderSighting, lateByMs = 0): void {
     clearTimeout(this.timer);
     if (this.term === undefined || this.breached) return;
     const role = this.machine.role;
@@ -87,11 +103,43 @@ export class LeaseFence {
       this.refusal = undefined;
     }
     if (now >= deadline) {
+      if (this.confirming) return;
+      if (this.confirmWithHolder && wokeFromStall(lateByMs, marginMs)) {
+        return this.confirm(this.confirmWithHolder, this.term, lateByMs, marginMs / 2);
+      }
       return this.breach(`no renewal of the lease received for ${Math.round(ttlMs - marginMs)} ms`);
     }
     // Also when failsafe mode is off: it may be turned on before the deadline.
     const next = !this.round && now < roundDueAt ? roundDueAt : deadline;
-    this.timer = setTimeout(() => this.check(this.cluster.leader), next - now);
+    this.timer = setTimeout(
+      () => this.check(this.cluster.leader, performance.now() - next),
+      next - now,
+    );
+  }
+
+  private confirm(
+    ask: HolderConfirmation,
+    term: number,
+    lateByMs: number,
+    timeoutMs: number,
+  ): void {
+    this.confirming = true;
+    const askedAt = performance.now();
+    void ask(timeoutMs).then((answer) => {
+      this.confirming = false;
+      if (this.term !== term) return;
+      if (answer?.held && answer.term === term) {
+        this.confirmedUntil = Math.max(
+          this.confirmedUntil,
+          confirmedDeadline(askedAt, answer.validForMs),
+        );
+        this.logger.warn({
+          msg: `woke ${Math.round(lateByMs)} ms late: the election still holds lease term ${term} for ${Math.round(answer.validForMs)} ms, not fencing`,
+          term,
+        });
+      }
+      this.check(this.cluster.leader);
+    });
   }
 
   private startRound(failsafe: FailsafeRound, startedAt: number, validForMs: number): void {

@@ -2,9 +2,10 @@ import { create } from '@bufbuild/protobuf';
 import { Logger } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type pg from 'pg';
-import { ClusterStore } from '../../../../libs/dcs/src/index.ts';
+import { ClusterStore, releaseLeaseOf } from '../../../../libs/dcs/src/index.ts';
 import { ensureEventStream, EventPublisher } from '../../../../libs/events/src/index.ts';
 import { FailsafeNotices } from '../../../../libs/failsafe/src/index.ts';
+import { LeaseConfirmations } from '../../../../libs/lease-confirmation/src/index.ts';
 import type { MemberConfig } from '../../../../libs/member-config/src/index.ts';
 import { CallbackCompletedSchema } from '../../../../libs/proto/src/index.ts';
 import { resolvePostgresOsUser } from '../postgres/os-user.ts';
@@ -17,6 +18,7 @@ import { LeaseFence } from './lease-fence.ts';
 import { MemberCommands } from './member-commands.ts';
 import { MemberStatusPublisher } from './member-status-publisher.ts';
 import { OperationLock } from './operation-lock.ts';
+import { PostgresAnswerWatch } from './postgres-answer-watch.ts';
 import { PostgresLifecycle } from './postgres-lifecycle.ts';
 import { PostgresStateMachine } from './postgres-state-machine.ts';
 import { ReplicationSlotUpkeep } from './replication-slot-upkeep.ts';
@@ -46,6 +48,8 @@ export class MemberAgent {
     private readonly cluster: ClusterObserver,
     private readonly callbacks: CallbackQueue,
     private readonly pool: pg.Pool,
+    private readonly answers: PostgresAnswerWatch,
+    private readonly store: ClusterStore,
     private readonly options: MemberAgentOptions,
   ) {}
 
@@ -122,7 +126,35 @@ export class MemberAgent {
         await demotion;
       },
       failsafe,
+      (timeoutMs) => new LeaseConfirmations(nc, namespace, scope).ask(name, timeoutMs),
     );
+    const answers = new PostgresAnswerWatch({
+      config,
+      machine,
+      ttlMs: () => cluster.ttlMs,
+      onUnanswered: (silentForMs) => {
+        // Fence first (SIGKILL, outside the operation lock: an operation may hang on that PostgreSQL
+        // itself), then free the lease, so that a replica takes over at once, not a ttl later.
+        const term = fence.armedTerm ?? terms.highestTerm;
+        lifecycle.killUnanswering();
+        const reason = `PostgreSQL did not answer for ${Math.round(silentForMs)} ms: killed, lease term ${term} released`;
+        logger.error({ msg: reason, term });
+        void releaseLeaseOf(store, name, term)
+          .catch((error: unknown) => {
+            logger.warn({ msg: 'could not release the lease after fencing', err: error });
+            return false;
+          })
+          .then(() =>
+            events.publish({
+              kind: 'lease_lost',
+              member: name,
+              term,
+              detail: { case: 'leaseLost', value: { reason } },
+            }),
+          )
+          .catch(() => undefined);
+      },
+    });
     const commands = new MemberCommands({
       member: name,
       lifecycle,
@@ -145,6 +177,7 @@ export class MemberAgent {
     status.start();
     responder.start();
     slots.start();
+    answers.start();
     return new MemberAgent(
       config,
       machine,
@@ -157,18 +190,31 @@ export class MemberAgent {
       cluster,
       callbacks,
       pool,
+      answers,
+      store,
       options,
     );
   }
 
+  /**
+   * Stopping the agent stops PostgreSQL (its guard would stop it anyway). A primary's lease is then
+   * freed, so that a replica takes over at once rather than when the lease runs out.
+   */
   async stop(): Promise<void> {
     await this.responder.stop();
     await this.slots.stop();
+    this.answers.stop();
+    const leadingTerm = this.fence.armedTerm;
     this.fence.close();
     if (this.options.stopPostgresOnClose ?? true) {
       await this.lifecycle.close().catch((error: unknown) => {
         this.logger.warn({ msg: 'could not stop PostgreSQL', err: error });
       });
+      if (leadingTerm !== undefined && !this.lifecycle.running) {
+        await releaseLeaseOf(this.store, this.config.name, leadingTerm).catch((error: unknown) => {
+          this.logger.warn({ msg: 'could not release the lease', err: error });
+        });
+      }
     }
     await this.status.publishNow();
     await this.status.stop();

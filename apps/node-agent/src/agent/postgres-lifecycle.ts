@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import type pg from 'pg';
 import {
   parseControlData,
+  restartAfterUnansweredFence,
   type ControlData,
   callbackRole,
   slotNameForMember,
@@ -65,6 +66,8 @@ export class PostgresLifecycle {
   /** The upstream this member last streamed from; kept through a promotion for a self-fencing demotion. */
   private upstream: UpstreamSettings | undefined;
   private stoppedAt: ControlData | undefined;
+  /** When PostgreSQL was fenced for not answering (performance.now()), until it may start again. */
+  private unansweredFenceAt: number | undefined;
 
   constructor(private readonly deps: LifecycleDependencies) {
     this.config = deps.config;
@@ -293,6 +296,20 @@ export class PostgresLifecycle {
     void this.callback('on_role_change');
   }
 
+  /**
+   * Fences a PostgreSQL that stopped answering: SIGKILL to all of it, without waiting for a process
+   * stuck in the kernel to exit (it can no longer commit). It then stays stopped until another member
+   * leads, so that a healthy replica wins the race (restartAfterUnansweredFence).
+   */
+  killUnanswering(): void {
+    const postmaster = this.postmaster;
+    if (!postmaster?.running) return;
+    this.unansweredFenceAt = performance.now();
+    postmaster.kill();
+    this.deps.machine.set('stopped', 'demoted');
+    void this.callback('on_stop');
+  }
+
   /** Stops PostgreSQL at agent shutdown, without callbacks. */
   async close(): Promise<void> {
     if (this.running) await this.shutdown('fast');
@@ -351,6 +368,8 @@ export class PostgresLifecycle {
     failedState: 'start_failed' | 'restart_failed',
   ): Promise<void> {
     const { machine } = this.deps;
+    const refusal = this.unansweredFenceRefusal();
+    if (refusal !== undefined) throw new LifecycleRefusal(refusal);
     if (machine.state !== 'restarting') machine.set('starting', role);
     const postmaster = PostmasterProcess.start(
       this.config.postgresql.bin_dir,
@@ -388,6 +407,20 @@ export class PostgresLifecycle {
       }
     }
     machine.set('running', role);
+  }
+
+  private unansweredFenceRefusal(): string | undefined {
+    if (this.unansweredFenceAt === undefined) return undefined;
+    const leader = this.deps.cluster.leader.record;
+    const verdict = restartAfterUnansweredFence({
+      fencedAtMs: this.unansweredFenceAt,
+      nowMs: performance.now(),
+      ttlMs: this.deps.cluster.ttlMs,
+      otherLeader: leader !== undefined && leader.member !== this.config.name,
+    });
+    if (!verdict.allowed) return verdict.reason;
+    this.unansweredFenceAt = undefined;
+    return undefined;
   }
 
   private async writeConfiguration(upstream: UpstreamSettings | undefined): Promise<void> {

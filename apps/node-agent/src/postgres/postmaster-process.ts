@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { OsUser } from './os-user.ts';
 import { spawnGuardedPostmaster } from './postmaster-guard.ts';
+import { killProcesses, postgresProcesses } from './postgres-processes.ts';
 
 export type ShutdownMode = 'smart' | 'fast' | 'immediate';
 
@@ -23,7 +24,9 @@ const LOG_TAIL_CHARS = 8_000;
 
 /**
  * One run of the postmaster, under the guard of postmaster-guard.ts. The agent learns of its end from
- * the guard's exit, which follows the postmaster's at once.
+ * the guard's exit, which follows the postmaster's at once. Backends outlive a postmaster killed alone
+ * and may still commit until they notice: the moment its death is known, whatever of this instance is
+ * left is killed.
  */
 export class PostmasterProcess {
   readonly exited: Promise<PostmasterExit>;
@@ -33,10 +36,14 @@ export class PostmasterProcess {
   private stopRequested = false;
   private hasExited = false;
 
-  private constructor(private readonly guard: ChildProcess) {
+  private constructor(
+    private readonly guard: ChildProcess,
+    private readonly dataDir: string,
+  ) {
     this.exited = new Promise((resolve) => {
       guard.once('exit', (code, signal) => {
         this.hasExited = true;
+        killProcesses(postgresProcesses(dataDir, this.postmasterPid));
         resolve({ code: code ?? (signal ? 128 : null), requested: this.stopRequested });
       });
       guard.once('error', (error) => {
@@ -76,7 +83,7 @@ export class PostmasterProcess {
       osUser,
       dataDir,
     );
-    return new PostmasterProcess(guard);
+    return new PostmasterProcess(guard, dataDir);
   }
 
   get running(): boolean {
@@ -104,6 +111,21 @@ export class PostmasterProcess {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * SIGKILL to the postmaster, then to every process of its instance: for a PostgreSQL that no longer
+   * answers. A killed process never runs its own code again, even one stopped or stuck in the kernel
+   * (it dies when the stuck call returns), so nothing of this instance can commit once this returns,
+   * although the processes may not have exited yet. The postmaster goes first, so that it forks no more.
+   */
+  kill(): void {
+    this.stopRequested = true;
+    if (this.hasExited) return;
+    const pid = this.postmasterPid;
+    if (pid !== undefined) this.signal(pid, 'SIGKILL');
+    else this.guard.kill('SIGKILL');
+    killProcesses(postgresProcesses(this.dataDir, pid));
   }
 
   private signal(pid: number, signal: NodeJS.Signals): void {

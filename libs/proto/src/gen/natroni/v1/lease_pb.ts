@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file natroni/v1/lease.proto.
  */
 export const file_natroni_v1_lease: GenFile = /*@__PURE__*/
-  fileDesc("ChZuYXRyb25pL3YxL2xlYXNlLnByb3RvEgpuYXRyb25pLnYxIjgKC0xlYXNlUmVjb3JkEg4KBm1lbWJlchgBIAEoCRIMCgR0ZXJtGAIgASgNEgsKA3R0bBgDIAEoAWIGcHJvdG8z");
+  fileDesc("ChZuYXRyb25pL3YxL2xlYXNlLnByb3RvEgpuYXRyb25pLnYxIjgKC0xlYXNlUmVjb3JkEg4KBm1lbWJlchgBIAEoCRIMCgR0ZXJtGAIgASgNEgsKA3R0bBgDIAEoASIaChhMZWFzZUNvbmZpcm1hdGlvblJlcXVlc3QiRQoRTGVhc2VDb25maXJtYXRpb24SDAoEaGVsZBgBIAEoCBIMCgR0ZXJtGAIgASgNEhQKDHZhbGlkX2Zvcl9tcxgDIAEoAWIGcHJvdG8z");
 
 /**
  * The value of the `leader` key in the cluster's KV bucket: who holds the leader lease.
@@ -49,4 +49,54 @@ export type LeaseRecord = Message<"natroni.v1.LeaseRecord"> & {
  */
 export const LeaseRecordSchema: GenMessage<LeaseRecord> = /*@__PURE__*/
   messageDesc(file_natroni_v1_lease, 0);
+
+/**
+ * A node-agent that woke from a stall asks its own member's election, on
+ * `<ns>.<scope>.election.<member>.lease`, whether it still holds the lease before it fences PostgreSQL:
+ * the renewals that arrived while the agent was stopped have not been read yet.
+ *
+ * @generated from message natroni.v1.LeaseConfirmationRequest
+ */
+export type LeaseConfirmationRequest = Message<"natroni.v1.LeaseConfirmationRequest"> & {
+};
+
+/**
+ * Describes the message natroni.v1.LeaseConfirmationRequest.
+ * Use `create(LeaseConfirmationRequestSchema)` to create a new message.
+ */
+export const LeaseConfirmationRequestSchema: GenMessage<LeaseConfirmationRequest> = /*@__PURE__*/
+  messageDesc(file_natroni_v1_lease, 1);
+
+/**
+ * @generated from message natroni.v1.LeaseConfirmation
+ */
+export type LeaseConfirmation = Message<"natroni.v1.LeaseConfirmation"> & {
+  /**
+   * True while the election holds the lease by its own rule (last renewal sent + ttl - margin).
+   *
+   * @generated from field: bool held = 1;
+   */
+  held: boolean;
+
+  /**
+   * The term of the hold; 0 when not held.
+   *
+   * @generated from field: uint32 term = 2;
+   */
+  term: number;
+
+  /**
+   * How long after answering the election may still count itself leader; 0 when not held.
+   *
+   * @generated from field: double valid_for_ms = 3;
+   */
+  validForMs: number;
+};
+
+/**
+ * Describes the message natroni.v1.LeaseConfirmation.
+ * Use `create(LeaseConfirmationSchema)` to create a new message.
+ */
+export const LeaseConfirmationSchema: GenMessage<LeaseConfirmation> = /*@__PURE__*/
+  messageDesc(file_natroni_v1_lease, 2);
 

@@ -1,0 +1,1 @@
+export { leaseConfirmationSubject, LeaseConfirmations } from './lease-confirmations.ts';
