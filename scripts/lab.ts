@@ -8,6 +8,7 @@ import {
   LAB_USAGE,
   labUnavailableReason,
   LabOptionsError,
+  netemUnavailableReason,
   parseLabOptions,
   resultsTable,
   runLab,
@@ -32,6 +33,16 @@ async function main(): Promise<number> {
     console.error(`lab: ${unavailable}`);
     return 3;
   }
+  const netemMissing = netemUnavailableReason();
+  if (netemMissing && options.kinds.includes('netem-primary')) {
+    const explicit = argv.some((arg) => arg.startsWith('--kinds'));
+    if (explicit) {
+      console.error(`lab: netem-primary cannot run here: ${netemMissing}`);
+      return 3;
+    }
+    console.warn(`lab: leaving netem-primary out: ${netemMissing}`);
+    options = { ...options, kinds: options.kinds.filter((kind) => kind !== 'netem-primary') };
+  }
   // A signal ends the run through process.exit, whose handlers remove the lab's hosts.
   for (const [signal, number] of [
     ['SIGINT', 2],
@@ -42,7 +53,7 @@ async function main(): Promise<number> {
   }
   const command =
     `npm run lab -- --faults ${options.faults} --seed ${options.seed} --mode ${options.mode}` +
-    (argv.includes('--kinds') || argv.some((arg) => arg.startsWith('--kinds='))
+    (argv.some((arg) => arg.startsWith('--kinds')) || netemMissing
       ? ` --kinds ${options.kinds.join(',')}`
       : '');
   const result = await runLab(options, { repoDir: resolve(__dirname, '..', '..'), command });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   labUnavailableReason,
+  netemUnavailableReason,
   parseLabOptions,
   resultsTable,
   runLab,
@@ -27,6 +28,12 @@ const SHORT_LAB_KINDS = [
 ];
 
 const unavailable = labUnavailableReason();
+// Some kernels lack sch_netem: the slow link is then replaced by a frozen gateway, and the run says so.
+const netemMissing = unavailable ? undefined : netemUnavailableReason();
+if (netemMissing) {
+  console.warn(`the short lab leaves netem-primary out: ${netemMissing}`);
+  SHORT_LAB_KINDS.splice(SHORT_LAB_KINDS.indexOf('netem-primary'), 1, 'stop-gateway');
+}
 const describeLab = unavailable ? describe.skip : describe;
 if (unavailable) console.warn(`the lab suite is skipped: ${unavailable}`);
 

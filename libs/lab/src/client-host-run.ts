@@ -217,7 +217,8 @@ export async function runOnClientHost(options: ClientHostRunOptions): Promise<vo
             ? `healthy ${((record.healthyAt - record.healedAt) / 1000).toFixed(1)} s after healing, primary ${record.primaryAfter}`
             : 'NOT healthy within the bound') +
           (record.lostIds.length ? `, ${record.lostIds.length} acknowledged writes lost` : '') +
-          (record.note ? ` (${record.note})` : ''),
+          (record.note ? ` (${record.note})` : '') +
+          (record.injectionError ? ` (NOT INJECTED: ${record.injectionError})` : ''),
       );
       if (!record.healthyAt || !record.primaryAfter) {
         abortedBecause = `the cluster was not healthy within ${HEALTHY_BOUND_MS / 1000} s after fault ${fault.index + 1} (${fault.kind}) was healed`;
@@ -274,15 +275,12 @@ async function runFault(
   const startedAt = Date.now();
   client.note(`fault ${fault.index + 1} ${fault.kind} begins (primary ${primaryBefore})`);
   let injected;
+  let injectionError: string | undefined;
   try {
     injected = await injectFault(fault, cluster, nc, primaryBefore, timings);
   } catch (error) {
-    injected = {
-      target: 'none',
-      holdMs: 0,
-      heal: async () => undefined,
-      note: `could not inject: ${(error as Error).message}`,
-    };
+    injectionError = (error as Error).message.trim();
+    injected = { target: 'none', holdMs: 0, heal: async () => undefined };
   }
   const injectedAt = Date.now();
   client.note(`fault ${fault.index + 1} hits ${injected.target}`);
@@ -314,5 +312,6 @@ async function runFault(
     lostIds,
     lostBytes: bytes,
     ...(injected.note ? { note: injected.note } : {}),
+    ...(injectionError ? { injectionError } : {}),
   };
 }

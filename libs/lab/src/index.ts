@@ -16,7 +16,12 @@ export {
   type FaultKindRow,
   type LabVerdict,
 } from './lab-checker.ts';
-export { labUnavailableReason, LabNetwork, sweepDeadLabNetworks } from './lab-network.ts';
+export {
+  labUnavailableReason,
+  LabNetwork,
+  netemUnavailableReason,
+  sweepDeadLabNetworks,
+} from './lab-network.ts';
 export { LAB_USAGE, LabOptionsError, parseLabOptions, type LabOptions } from './lab-options.ts';
 export type { AcknowledgedWrite, FaultRecord, LabRecords, WriterAck } from './lab-records.ts';
 export { resultsDocument, resultsTable } from './lab-report.ts';

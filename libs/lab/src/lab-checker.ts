@@ -12,7 +12,8 @@ export type AnomalyKind =
   | 'unavailable'
   | 'not-healthy'
   | 'data-diverged'
-  | 'aborted';
+  | 'aborted'
+  | 'not-injected';
 
 export interface Anomaly {
   readonly kind: AnomalyKind;
@@ -169,6 +170,15 @@ export function checkLab(records: LabRecords, availabilityBoundMs: number): LabV
   const writerAckTimes = records.writerAcks.map((ack) => ack.ackAt).sort((a, b) => a - b);
   for (const fault of records.faults) {
     const label = `fault ${fault.index + 1} (${fault.kind} on ${fault.target})`;
+    if (fault.injectionError) {
+      add(
+        'not-injected',
+        fault.startedAt,
+        fault.healedAt,
+        `${label} could not be injected: ${fault.injectionError}`,
+        fault.index,
+      );
+    }
     if (fault.lostIds.length > 0) {
       const allowed =
         records.mode === 'async' &&

@@ -157,11 +157,8 @@ export class LabCluster {
         processes: {} as LabMember['processes'],
       };
       this.members.push(member);
-      member.processes.agent = this.launch(member, 'agent');
-      if (this.members.length > 1) await member.processes.agent.healthWith(200, 60_000);
-      member.processes.election = this.launch(member, 'election');
-      await member.processes.agent.healthWith(200, 60_000);
-      await member.processes.election.healthWith(200, 60_000);
+      await this.startService(member, 'agent');
+      await this.startService(member, 'election');
     }
     await Promise.all(
       this.members.map((member) =>
@@ -172,10 +169,7 @@ export class LabCluster {
         ),
       ),
     );
-    for (const member of this.members) member.processes.gateway = this.launch(member, 'gateway');
-    await Promise.all(
-      this.members.map((member) => member.processes.gateway.healthWith(200, 60_000)),
-    );
+    for (const member of this.members) await this.startService(member, 'gateway');
   }
 
   /** Waits until JetStream has a meta leader: before that, creating the bucket fails. */
@@ -199,6 +193,24 @@ export class LabCluster {
       }
     } finally {
       await nc.close();
+    }
+  }
+
+  /**
+   * Starts a service and waits until it is healthy, starting it again (three times at most) when it
+   * exits first, as its supervisor would: a service gives up when NATS does not answer within its
+   * bound, which a replicated stream's creation can exceed on a loaded machine.
+   */
+  private async startService(member: LabMember, process: NatroniProcess): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      member.processes[process] = this.launch(member, process);
+      try {
+        await member.processes[process].healthWith(200, 60_000);
+        return;
+      } catch (error) {
+        member.processes[process].kill();
+        if (attempt === 3) throw error;
+      }
     }
   }
 

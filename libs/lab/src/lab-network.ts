@@ -83,6 +83,33 @@ export function labUnavailableReason(): string | undefined {
 }
 
 /**
+ * Why `tc netem` cannot run here, or undefined when it can: it needs the kernel's sch_netem, which some
+ * kernels (containers, minimal VMs) lack.
+ */
+export function netemUnavailableReason(): string | undefined {
+  const probe = `${NAMESPACE_PREFIX}${process.pid}-netem`;
+  try {
+    ip(['netns', 'add', probe]);
+    ip(['-n', probe, 'link', 'set', 'lo', 'up']);
+    execFileSync(
+      'ip',
+      ['netns', 'exec', probe, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    return undefined;
+  } catch (error) {
+    const reason = (error as { stderr?: Buffer | string; message: string }).stderr
+      ?.toString()
+      .trim();
+    return `tc netem is not available on this kernel (${reason || (error as Error).message}): it needs the sch_netem module`;
+  } finally {
+    quietly(() => ip(['netns', 'del', probe]));
+  }
+}
+
+/**
  * The lab's hosts: one network namespace each, joined by a bridge that lives in a namespace of its own,
  * so that nothing of the lab touches the machine's own interfaces, routes or firewall.
  */

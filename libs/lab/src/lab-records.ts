@@ -50,6 +50,8 @@ export interface FaultRecord {
   readonly lostBytes: number;
   /** Set when the fault could not be injected as meant (no stream leader known, a failed switchover request). */
   readonly note?: string;
+  /** Set when injecting the fault failed: the fault did not happen, and the checker says so. */
+  readonly injectionError?: string;
 }
 
 export interface MemberFinalState {
