@@ -158,6 +158,18 @@ describe('the lab checker', () => {
     expect(verdict.anomalies.map((anomaly) => anomaly.kind)).toEqual(['unavailable']);
   });
 
+  it('reports a fault that could not be injected', () => {
+    const acks = writerAcks('pg1', 0, 40_000, 1);
+    const verdict = checkLab(
+      records({
+        faults: [fault({ kind: 'netem-primary', primaryAfter: 'pg1', injectionError: 'no netem' })],
+        writerAcks: acks,
+      }),
+      15_000,
+    );
+    expect(verdict.anomalies.map((anomaly) => anomaly.kind)).toEqual(['not-injected']);
+  });
+
   it('reports members whose data disagree at the end', () => {
     const verdict = checkLab(
       records({

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { FAULT_KIND_INFO, type ScheduledFault } from './fault-schedule.ts';
+import { queryMember } from './lab-client.ts';
 import { LAB_INTERFACE, LAB_PORTS, NATS_HOSTS } from './lab-layout.ts';
 import { LabNetwork } from './lab-network.ts';
 import {
@@ -234,12 +235,19 @@ export async function injectFault(
           ]);
         },
       };
-    case 'switchover':
+    case 'switchover': {
+      // In synchronous mode only the synchronous standby may take over (Patroni answers 412 otherwise).
+      const sync = await queryMember<{ name: string }>(
+        primary.host,
+        "SELECT application_name AS name FROM pg_stat_replication WHERE sync_state = 'sync'",
+      ).catch(() => []);
+      const candidate = replicas.find((member) => member.name === sync[0]?.name) ?? replica;
       return {
-        target: `${primary.name} → ${replica.name}`,
+        target: `${primary.name} → ${candidate.name}`,
         holdMs: 0,
-        ...(await switchover(primary, replica)),
+        ...(await switchover(primary, candidate)),
       };
+    }
   }
 }
 
