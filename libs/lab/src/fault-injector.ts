@@ -153,14 +153,19 @@ export async function injectFault(
       };
     }
     case 'kill-stream-leader': {
-      const leader = await cluster.streamLeader(nc).catch(() => undefined);
+      // Right after another NATS fault the stream may still be electing its leader: wait for one, bounded.
+      let leader: string | undefined;
+      for (let attempt = 0; attempt < 40 && !leader; attempt += 1) {
+        leader = await cluster.streamLeader(nc).catch(() => undefined);
+        if (!leader) await pause(250);
+      }
       const server = cluster.nats.find((candidate) => candidate.options.name === leader);
       if (!server) {
         return {
           target: 'none',
           holdMs: 0,
           heal: async () => undefined,
-          note: 'the KV stream had no leader to kill',
+          note: 'the KV stream had no leader to kill within 10 s',
         };
       }
       await server.kill();
