@@ -3,19 +3,24 @@
  * a contender takes a lease whose holder stopped renewing.
  *
  *   npm run bench:lease            (RUNS=100 TTL_MS=1000 by default)
+ *   NATS_SERVERS=3 npm run bench:lease   the same on a three-server cluster, the KV bucket with 3 replicas
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ClusterStore, LeaderLease } from '../libs/dcs/src/index.ts';
-import { NatsServerProcess } from '../libs/harness/src/index.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freeListenPort, NatsClusterServer, NatsServerProcess } from '../libs/harness/src/index.ts';
 import { formatMs, summarize } from './percentiles.ts';
 
 const RUNS = Number(process.env.RUNS ?? 100);
 const TTL_MS = Number(process.env.TTL_MS ?? 1_000);
+const SERVERS = Number(process.env.NATS_SERVERS ?? 1);
 /** Takeovers run in parallel scopes so that 100 of them take seconds, not minutes. */
 const PARALLEL_SCOPES = 10;
 
 async function openLease(nc: NatsConnection, scope: string, member: string): Promise<LeaderLease> {
-  const store = await ClusterStore.open(nc, { namespace: 'bench', scope });
+  const store = await ClusterStore.open(nc, { namespace: 'bench', scope, replicas: SERVERS });
   const lease = new LeaderLease(store, { member, ttlMs: TTL_MS });
   await lease.start();
   return lease;
@@ -62,12 +67,67 @@ async function takeoverDelay(
   }
 }
 
+/** One nats-server, or a cluster of SERVERS on loopback; the URLs and how to stop them. */
+async function startNats(): Promise<{ urls: string[]; dispose: () => Promise<void> }> {
+  if (SERVERS === 1) {
+    const nats = await NatsServerProcess.start();
+    return { urls: [nats.url], dispose: () => nats.dispose() };
+  }
+  if (SERVERS !== 3)
+    throw new Error(`NATS_SERVERS must be 1 or 3, not ${process.env.NATS_SERVERS}`);
+  const workDir = await mkdtemp(join(tmpdir(), 'natroni-bench-nats-'));
+  const ports = await Promise.all(
+    Array.from({ length: SERVERS }, async () => ({
+      client: await freeListenPort(),
+      route: await freeListenPort(),
+    })),
+  );
+  const routes = ports.map(({ route }) => `nats-route://127.0.0.1:${route}`);
+  const servers = ports.map(
+    ({ client, route }, index) =>
+      new NatsClusterServer({
+        name: `n${index + 1}`,
+        clusterName: 'bench',
+        host: '127.0.0.1',
+        port: client,
+        clusterPort: route,
+        routes,
+        workDir: join(workDir, `n${index + 1}`),
+      }),
+  );
+  await Promise.all(servers.map((server) => server.start()));
+  return {
+    urls: servers.map((server) => server.url),
+    dispose: async () => {
+      await Promise.allSettled(servers.map((server) => server.stop()));
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A JetStream cluster elects its meta leader after the servers meet: the first bucket waits for it. */
+async function waitForJetStream(nc: NatsConnection): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    try {
+      await ClusterStore.open(nc, { namespace: 'bench', scope: 'ready', replicas: SERVERS });
+      return;
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 async function main(): Promise<void> {
-  const nats = await NatsServerProcess.start();
-  const holderConnection = await connect({ servers: nats.url, name: 'bench-holder' });
-  const contenderConnection = await connect({ servers: nats.url, name: 'bench-contender' });
+  const nats = await startNats();
+  const holderConnection = await connect({ servers: nats.urls, name: 'bench-holder' });
+  const contenderConnection = await connect({ servers: nats.urls, name: 'bench-contender' });
   try {
-    console.log(`leader lease benchmark: nats-server ${nats.url}, ${RUNS} runs, ttl ${TTL_MS} ms`);
+    await waitForJetStream(holderConnection);
+    console.log(
+      `leader lease benchmark: ${SERVERS} nats-server${SERVERS > 1 ? 's, KV replicas ' + SERVERS : ''} (${nats.urls.join(', ')}), ${RUNS} runs, ttl ${TTL_MS} ms`,
+    );
     console.log(
       `renewal round trip (CAS update):   ${formatMs(summarize(await renewalRoundTrips(holderConnection)))}`,
     );

@@ -103,7 +103,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       replicas: this.config.nats.kv_replicas,
       requestTimeoutMs: 2_000,
     });
-    await ensureEventStream(this.nc, namespace, scope);
+    await ensureEventStream(this.nc, namespace, scope, { replicas: this.config.nats.kv_replicas });
     const watch = await ClusterWatch.start(store);
     const timings = timingsOf(watch.view, this.config);
     const lease = new LeaderLease(store, { member, ttlMs: timings.ttlMs });

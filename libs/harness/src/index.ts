@@ -42,3 +42,9 @@ export {
   type LocalMember,
   type MemberPorts,
 } from './local-cluster.ts';
+export {
+  NatsClusterServer,
+  natsClusterConfig,
+  type NatsClusterServerOptions,
+} from './nats-cluster-server.ts';
+export { postgresClient, waitForSqlConnections, type PostgresLogin } from './postgres-client.ts';

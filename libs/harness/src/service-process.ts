@@ -19,6 +19,10 @@ export interface ServiceProcessOptions {
   logFile?: string;
   /** Arguments for `node` before the service's entry point, e.g. V8 heap settings. */
   nodeArguments?: readonly string[];
+  /** Run it in this network namespace (`ip netns exec`), as on a host of its own. */
+  netns?: string;
+  /** Address its HTTP listener is reached on; 127.0.0.1 by default. */
+  host?: string;
 }
 
 /** Several services in one process (dist/bundles/composed), each on its own HTTP port. */
@@ -42,6 +46,8 @@ export class ServiceProcess {
     readonly httpPorts: readonly number[],
     readonly child: ChildProcess,
     private readonly logFile: string | undefined,
+    /** Address its HTTP listeners are reached on. */
+    readonly host: string,
   ) {}
 
   static start(options: ServiceProcessOptions): ServiceProcess {
@@ -71,13 +77,24 @@ export class ServiceProcess {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([name]) => !name.startsWith('NATRONI_')),
     );
-    const child = spawn(process.execPath, [...(options.nodeArguments ?? []), main], {
+    const node = [...(options.nodeArguments ?? []), main];
+    // `ip netns exec` execs the command in place, so the child's pid is the service's own.
+    const [command, args] = options.netns
+      ? ['ip', ['netns', 'exec', options.netns, process.execPath, ...node]]
+      : [process.execPath, node];
+    const child = spawn(command, args, {
       cwd: options.repoDir,
       env: { ...inherited, ...options.env, ...portEnvironment },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     registerChild(child);
-    const service = new ServiceProcess(label, httpPorts, child, options.logFile);
+    const service = new ServiceProcess(
+      label,
+      httpPorts,
+      child,
+      options.logFile,
+      options.host ?? '127.0.0.1',
+    );
     if (options.logFile) {
       const log = createWriteStream(options.logFile, { flags: 'a' });
       child.stdout?.pipe(log);
@@ -113,7 +130,7 @@ export class ServiceProcess {
   /** GET /health of the service listening on `port` (the first service's by default). */
   async health(port: number = this.httpPort): Promise<HealthAnswer> {
     if (this.exited) throw new Error(`${this.app} exited: ${this.recentOutput}`);
-    const response = await fetch(`http://127.0.0.1:${port}/health`, {
+    const response = await fetch(`http://${this.host}:${port}/health`, {
       signal: AbortSignal.timeout(3_000),
     });
     return { status: response.status, body: (await response.json()) as HealthAnswer['body'] };
