@@ -6,6 +6,7 @@ import {
   ClusterWatch,
   MalformedValueError,
   memberKey,
+  retryWithin,
   RevisionConflictError,
   type ClusterKey,
 } from '../../libs/dcs/src/index.ts';
@@ -202,3 +203,22 @@ test('a malformed value written by hand is reported, kept, and never breaks the 
     watch.stop();
   }
 });
+
+test('a write retried within retry_timeout goes through once NATS is back; a conflict is thrown at once', async () => {
+  const store = await openStore();
+  const first = await store.put(ClusterKeys.config, create(DynamicConfigSchema, { ttl: 30 }));
+  await expect(
+    retryWithin(10_000, () =>
+      store.update(ClusterKeys.config, create(DynamicConfigSchema, { ttl: 20 }), first - 1),
+    ),
+  ).rejects.toBeInstanceOf(RevisionConflictError);
+
+  await nats.stop();
+  const write = retryWithin(20_000, () =>
+    store.put(ClusterKeys.failover, create(FailoverRequestSchema, { member: 'pg2' })),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await nats.restart();
+  await write;
+  expect((await store.get(ClusterKeys.failover))?.value.member).toBe('pg2');
+}, 40_000);

@@ -15,6 +15,7 @@ export { ClusterStore, type ClusterStoreOptions, type Versioned } from './cluste
 export { applyEntry, EMPTY_CLUSTER_VIEW, liveMembers, type ClusterView } from './cluster-view.ts';
 export { ClusterWatch, type ClusterViewListener } from './cluster-watch.ts';
 export { MalformedValueError, RevisionConflictError } from './dcs-errors.ts';
+export { retryWithin } from './dcs-retry.ts';
 export {
   LeaderLease,
   type AcquireResult,

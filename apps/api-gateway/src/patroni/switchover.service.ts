@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { Inject, Injectable } from '@nestjs/common';
-import { ClusterKeys, RevisionConflictError } from '../../../../libs/dcs/src/index.ts';
+import { ClusterKeys, retryWithin, RevisionConflictError } from '../../../../libs/dcs/src/index.ts';
 import { haTimings } from '../../../../libs/domain/src/election/index.ts';
 import {
   decideFailover,
@@ -42,7 +42,10 @@ export class SwitchoverService {
     const previousLeader = context.leaderName;
     const outcome = this.waitForOutcome(decision.action, previousLeader, decision.candidate);
     try {
-      await this.cluster.store.put(ClusterKeys.failover, request);
+      const { retryTimeoutMs } = haTimings(this.cluster.view.config?.value);
+      await retryWithin(retryTimeoutMs, () =>
+        this.cluster.store.put(ClusterKeys.failover, request),
+      );
     } catch {
       outcome.cancel();
       throw new PatroniHttpError(503, 'failed to write failover key into DCS');
