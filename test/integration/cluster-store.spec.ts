@@ -222,3 +222,13 @@ test('a write retried within retry_timeout goes through once NATS is back; a con
   await write;
   expect((await store.get(ClusterKeys.failover))?.value.member).toBe('pg2');
 }, 40_000);
+
+test('a store opened while JetStream is not there yet waits for it', async () => {
+  await nats.stop();
+  const opening = openStore();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await nats.restart();
+  const store = await opening;
+  await store.put(ClusterKeys.config, create(DynamicConfigSchema, { ttl: 30 }));
+  expect((await store.get(ClusterKeys.config))?.value.ttl).toBe(30);
+}, 40_000);

@@ -6,8 +6,21 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { decodeWire, toWireJson } from '../../proto/src/index.ts';
 import { clusterBucketName, MEMBER_KEY_PREFIX, type ClusterKey } from './cluster-keys.ts';
 import { isWrongLastSequence, MalformedValueError, RevisionConflictError } from './dcs-errors.ts';
+import { retryWithin } from './dcs-retry.ts';
 
 const KV_OPERATION_HEADER = 'KV-Operation';
+/**
+ * How long a service starting beside a NATS cluster waits for JetStream: a cluster that lost a server
+ * or its meta leader answers "JetStream system temporarily unavailable" for a few seconds, and a
+ * service restarted then must wait it out instead of exiting.
+ */
+const OPEN_RETRY_MS = 30_000;
+const UNAVAILABLE = /temporarily unavailable|timeout|no responders/i;
+
+/** Like `retryWithin`, but only for the errors of a JetStream that is not there yet. */
+async function retryWhileUnavailable<T>(boundMs: number, open: () => Promise<T>): Promise<T> {
+  return retryWithin(boundMs, open, (error) => UNAVAILABLE.test(String(error)));
+}
 
 /** A decoded value and the KV revision that holds it (the token for compare-and-set). */
 export interface Versioned<T> {
@@ -44,7 +57,10 @@ export class ClusterStore {
   static async open(nc: NatsConnection, options: ClusterStoreOptions): Promise<ClusterStore> {
     const bucket = clusterBucketName(options.namespace, options.scope);
     const js = jetstream(nc, { timeout: options.requestTimeoutMs ?? 5_000 });
-    const kv = await new Kvm(js).create(bucket, { history: 3, replicas: options.replicas ?? 1 });
+    const kvm = new Kvm(js);
+    const kv = await retryWhileUnavailable(OPEN_RETRY_MS, () =>
+      kvm.create(bucket, { history: 3, replicas: options.replicas ?? 1 }),
+    );
     return new ClusterStore(kv, bucket, js);
   }
 
