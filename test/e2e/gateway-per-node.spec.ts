@@ -312,7 +312,7 @@ test('a member killed with kill -9 leaves /cluster on every other gateway within
       });
       const samples = parsePrometheusText(await response.text());
       return (
-        sampleValue(samples, 'patroni_postgres_running', { member: killed.name }) === 0 || undefined
+        sampleValue(samples, 'patroni_postgres_running', { name: killed.name }) === 0 || undefined
       );
     },
     { timeoutMs: 5_000, intervalMs: 200, what: `the metrics to say ${killed.name} is not running` },
