@@ -11,10 +11,11 @@
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { ClusterStore } from '../libs/dcs/src/index.ts';
 import { DEFAULT_HA_TIMINGS } from '../libs/domain/src/election/index.ts';
+import { benchClusterOptions } from './bench-cluster.ts';
 import {
   freeClusterPorts,
   LocalCluster,
@@ -60,18 +61,7 @@ async function startCluster(): Promise<{
   })) as LocalMember[];
   const startedAt = performance.now();
   const starting = LocalCluster.start({
-    repoDir: resolve(__dirname, '../..'),
-    baseDir,
-    scope: SCOPE,
-    memberCount: 3,
-    ports,
-    dcs: {
-      ttl: DEFAULT_HA_TIMINGS.ttlSeconds,
-      loop_wait: DEFAULT_HA_TIMINGS.loopWaitSeconds,
-      retry_timeout: DEFAULT_HA_TIMINGS.retryTimeoutSeconds,
-    },
-    restapiCredentials: { username: 'admin', password: 'admin' },
-    logToFiles: true,
+    ...benchClusterOptions(baseDir, SCOPE, ports),
   });
   let failed = false;
   starting.catch(() => (failed = true));

@@ -9,8 +9,8 @@
  */
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { DEFAULT_HA_TIMINGS } from '../libs/domain/src/election/index.ts';
+import { join } from 'node:path';
+import { benchClusterOptions } from './bench-cluster.ts';
 import {
   freeClusterPorts,
   LocalCluster,
@@ -145,18 +145,7 @@ async function main(): Promise<void> {
   const baseDir = await mkdtemp(join(tmpdir(), 'natroni-bench-memory-'));
   await chmod(baseDir, 0o755);
   const cluster = await LocalCluster.start({
-    repoDir: resolve(__dirname, '../..'),
-    baseDir,
-    scope: 'bench-memory',
-    memberCount: 3,
-    ports: await freeClusterPorts(3),
-    dcs: {
-      ttl: DEFAULT_HA_TIMINGS.ttlSeconds,
-      loop_wait: DEFAULT_HA_TIMINGS.loopWaitSeconds,
-      retry_timeout: DEFAULT_HA_TIMINGS.retryTimeoutSeconds,
-    },
-    restapiCredentials: { username: 'admin', password: 'admin' },
-    logToFiles: true,
+    ...benchClusterOptions(baseDir, 'bench-memory', await freeClusterPorts(3)),
     layout: LAYOUT,
     ...(NODE_ARGS === undefined ? {} : { nodeArguments: NODE_ARGS }),
   });

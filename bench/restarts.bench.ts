@@ -13,10 +13,11 @@
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { ClusterStore } from '../libs/dcs/src/index.ts';
 import { DEFAULT_HA_TIMINGS } from '../libs/domain/src/election/index.ts';
+import { benchClusterOptions } from './bench-cluster.ts';
 import { freeClusterPorts, LocalCluster, waitUntil } from '../libs/harness/src/index.ts';
 import { AcknowledgedWriter } from '../test/support/acknowledged-writer.ts';
 import { waitForHealthyCluster } from '../test/support/e2e-cluster.ts';
@@ -53,18 +54,7 @@ async function main(): Promise<void> {
   const baseDir = await mkdtemp(join(tmpdir(), 'natroni-bench-restarts-'));
   await chmod(baseDir, 0o755);
   const cluster = await LocalCluster.start({
-    repoDir: resolve(__dirname, '../..'),
-    baseDir,
-    scope: SCOPE,
-    memberCount: 3,
-    ports: await freeClusterPorts(3),
-    dcs: {
-      ttl: DEFAULT_HA_TIMINGS.ttlSeconds,
-      loop_wait: DEFAULT_HA_TIMINGS.loopWaitSeconds,
-      retry_timeout: DEFAULT_HA_TIMINGS.retryTimeoutSeconds,
-    },
-    restapiCredentials: { username: 'admin', password: 'admin' },
-    logToFiles: true,
+    ...benchClusterOptions(baseDir, SCOPE, await freeClusterPorts(3)),
   });
   const connection = await connect({ servers: cluster.nats.url });
   let writer: AcknowledgedWriter | undefined;

@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { create } from '@bufbuild/protobuf';
-import { ValueSchema } from '@bufbuild/protobuf/wkt';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ClusterKeys, ClusterStore } from '../../libs/dcs/src/index.ts';
-import { syncStandbyNames, unansweredBoundMs } from '../../libs/domain/src/index.ts';
+import { ClusterStore } from '../../libs/dcs/src/index.ts';
+import { unansweredBoundMs } from '../../libs/domain/src/index.ts';
 import { waitUntil, type LocalCluster } from '../../libs/harness/src/index.ts';
 import { AcknowledgedWriter } from '../support/acknowledged-writer.ts';
+import { enableSynchronousMode } from '../support/synchronous-mode.ts';
 import {
   disposeE2eCluster,
   E2E_TTL_SECONDS,
@@ -60,23 +59,7 @@ function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
 
 test('a primary whose PostgreSQL stops answering for longer than ttl is fenced, a synchronous standby takes over with every acknowledged write, and the frozen node rejoins as a replica', async () => {
   const leader = cluster.member(await waitForHealthyCluster(cluster, 60_000));
-  const config = (await store.get(ClusterKeys.config))!;
-  await store.update(
-    ClusterKeys.config,
-    {
-      ...config.value,
-      synchronousMode: create(ValueSchema, { kind: { case: 'boolValue', value: true } }),
-    },
-    config.revision,
-  );
-  const standby = await waitUntil(
-    async () => {
-      const sync = await store.get(ClusterKeys.sync);
-      const [name] = syncStandbyNames(sync?.value.syncStandby);
-      return sync?.value.leader === leader.name ? name : undefined;
-    },
-    { timeoutMs: 20_000, intervalMs: 100, what: 'the sync key to name a synchronous standby' },
-  );
+  const standby = await enableSynchronousMode(store, leader.name);
   await AcknowledgedWriter.prepare(cluster, leader.name);
   const writer = new AcknowledgedWriter(cluster);
   await waitUntil(() => (writer.acknowledged.length >= 100 ? true : undefined), {

@@ -1,10 +1,8 @@
-import { create } from '@bufbuild/protobuf';
-import { ValueSchema } from '@bufbuild/protobuf/wkt';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ClusterKeys, ClusterStore } from '../../libs/dcs/src/index.ts';
+import { ClusterStore } from '../../libs/dcs/src/index.ts';
 import { waitUntil, type LocalCluster } from '../../libs/harness/src/index.ts';
-import { syncStandbyNames } from '../../libs/domain/src/index.ts';
 import { AcknowledgedWriter } from '../support/acknowledged-writer.ts';
+import { enableSynchronousMode } from '../support/synchronous-mode.ts';
 import {
   disposeE2eCluster,
   E2E_TTL_SECONDS,
@@ -30,23 +28,7 @@ afterAll(async () => {
 test('synchronous mode: after the primary is killed, the synchronous standby takes over with every acknowledged transaction', async () => {
   const leader = cluster.member(await waitForHealthyCluster(cluster, 60_000));
   const store = await ClusterStore.open(connection, { namespace: 'natroni', scope: SCOPE });
-  const config = (await store.get(ClusterKeys.config))!;
-  await store.update(
-    ClusterKeys.config,
-    {
-      ...config.value,
-      synchronousMode: create(ValueSchema, { kind: { case: 'boolValue', value: true } }),
-    },
-    config.revision,
-  );
-  const standby = await waitUntil(
-    async () => {
-      const sync = await store.get(ClusterKeys.sync);
-      const [name] = syncStandbyNames(sync?.value.syncStandby);
-      return sync?.value.leader === leader.name ? name : undefined;
-    },
-    { timeoutMs: 20_000, intervalMs: 100, what: 'the sync key to name a synchronous standby' },
-  );
+  const standby = await enableSynchronousMode(store, leader.name);
   const syncState = await withClient(leader, async (client) => {
     const result = await client.query<{ sync_state: string }>(
       'SELECT sync_state FROM pg_stat_replication WHERE application_name = $1',

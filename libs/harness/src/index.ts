@@ -36,6 +36,7 @@ export {
   LocalCluster,
   LOCAL_CLUSTER_SUPERUSER,
   memberConfigDocument,
+  postgresqlSection,
   type ClusterPorts,
   type LocalClusterOptions,
   type ProcessLayout,

@@ -384,6 +384,35 @@ export function gatewayEnvironment(
   };
 }
 
+/**
+ * A member's `postgresql` section as the local cluster and the lab write it: the same superuser and
+ * replication user everywhere, `wal_log_hints` for pg_rewind, and password logins from `clients` only.
+ */
+export function postgresqlSection(
+  listen: string,
+  dataDir: string,
+  clients: string,
+): Record<string, unknown> {
+  return {
+    listen,
+    data_dir: dataDir,
+    authentication: {
+      superuser: LOCAL_CLUSTER_SUPERUSER,
+      replication: { username: 'replicator', password: 'replicator' },
+    },
+    parameters: {
+      max_connections: 100,
+      wal_level: 'replica',
+      hot_standby: 'on',
+      wal_log_hints: 'on',
+    },
+    pg_hba: [
+      `host all all ${clients} scram-sha-256`,
+      `host replication replicator ${clients} scram-sha-256`,
+    ],
+  };
+}
+
 /** A member's YAML configuration file (NATRONI_CONFIG of its agent and its election). */
 export function memberConfigDocument(
   options: LocalClusterOptions,
@@ -402,24 +431,7 @@ export function memberConfigDocument(
       listen: `127.0.0.1:${ports.restapi}`,
       authentication: options.restapiCredentials,
     },
-    postgresql: {
-      listen: `127.0.0.1:${ports.postgres}`,
-      data_dir: dataDir,
-      authentication: {
-        superuser: LOCAL_CLUSTER_SUPERUSER,
-        replication: { username: 'replicator', password: 'replicator' },
-      },
-      parameters: {
-        max_connections: 100,
-        wal_level: 'replica',
-        hot_standby: 'on',
-        wal_log_hints: 'on',
-      },
-      pg_hba: [
-        'host all all 127.0.0.1/32 scram-sha-256',
-        'host replication replicator 127.0.0.1/32 scram-sha-256',
-      ],
-    },
+    postgresql: postgresqlSection(`127.0.0.1:${ports.postgres}`, dataDir, '127.0.0.1/32'),
     bootstrap: { dcs: options.dcs, initdb: [{ encoding: 'UTF8' }, 'data-checksums'] },
     tags: options.tags?.[name] ?? {},
   };

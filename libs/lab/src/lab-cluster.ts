@@ -5,6 +5,7 @@ import {
   ensureUnprivilegedUser,
   LOCAL_CLUSTER_SUPERUSER,
   NatsClusterServer,
+  postgresqlSection,
   ServiceProcess,
   waitForSqlConnections,
 } from '../../harness/src/index.ts';
@@ -67,26 +68,11 @@ function memberConfig(
       authentication: LAB_RESTAPI_CREDENTIALS,
     },
     postgresql: {
-      listen: `${member.address}:${LAB_PORTS.postgres}`,
-      data_dir: dataDir,
+      ...postgresqlSection(`${member.address}:${LAB_PORTS.postgres}`, dataDir, LAB_SUBNET),
       // Every host has its own network but the machine's one /tmp, and a clone copies the data
       // directory with whatever lock files it holds: each member's socket goes in a directory of its own.
       unix_socket_directory: socketDirOf(dataDir),
       os_user: osUser,
-      authentication: {
-        superuser: LOCAL_CLUSTER_SUPERUSER,
-        replication: { username: 'replicator', password: 'replicator' },
-      },
-      parameters: {
-        max_connections: 100,
-        wal_level: 'replica',
-        hot_standby: 'on',
-        wal_log_hints: 'on',
-      },
-      pg_hba: [
-        `host all all ${LAB_SUBNET} scram-sha-256`,
-        `host replication replicator ${LAB_SUBNET} scram-sha-256`,
-      ],
     },
     bootstrap: { dcs: options.dcs, initdb: [{ encoding: 'UTF8' }, 'data-checksums'] },
     tags: {},
