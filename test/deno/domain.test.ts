@@ -27,6 +27,12 @@ import {
   type ClusterFacts,
   type MemberFacts,
 } from '../../libs/domain/src/index.ts';
+import {
+  DIVERGED_AFTER_MS,
+  followerStep,
+  leaderRaceVerdict,
+  leaderStep,
+} from '../../libs/domain/src/election/index.ts';
 import { DynamicConfigSchema, MemberStatusSchema } from '../../libs/proto/src/index.ts';
 
 const TTL_MS = 30_000;
@@ -176,4 +182,58 @@ Deno.test('a restarted election resumes only its own lease over a running primar
     false,
   );
   strictEqual(unansweredBoundMs(10_000), 5_000);
+});
+
+Deno.test('the HA steps: the lease holder leads or promotes, a follower follows or rewinds', () => {
+  deepStrictEqual(
+    leaderStep({ member: 'pg1', term: 7, postgres: { state: 'running', role: 'primary' } }),
+    {
+      step: 'lead',
+      sentence: 'no action: pg1 leads with lease term 7',
+    },
+  );
+  strictEqual(
+    leaderStep({ member: 'pg1', term: 7, postgres: { state: 'running', role: 'replica' } }).step,
+    'promote',
+  );
+  const follower = {
+    postgres: { state: 'running', role: 'replica', timeline: 1, replicationState: 'stopped' },
+    leader: { member: 'pg1', term: 7 },
+    leaderConnUrl: 'postgres://pg1',
+    offTimelineForMs: undefined,
+    followed: { member: 'pg1', term: 7 },
+  };
+  deepStrictEqual(followerStep(follower), {
+    step: 'none',
+    sentence: 'following pg1, lease term 7',
+  });
+  strictEqual(followerStep({ ...follower, offTimelineForMs: DIVERGED_AFTER_MS }).step, 'rewind');
+  strictEqual(followerStep({ ...follower, leaderConnUrl: undefined }).step, 'await_leader_status');
+});
+
+Deno.test('the leader race: a replica behind a peer does not race', () => {
+  const participant = (name: string, walPosition: number) => ({
+    name,
+    walPosition,
+    timeline: 2,
+    runningPrimary: false,
+    noFailover: false,
+    failoverPriority: 1,
+    inMaintenance: false,
+  });
+  deepStrictEqual(
+    leaderRaceVerdict({
+      me: { ...participant('pg2', 900), running: true },
+      peers: [participant('pg3', 1000)],
+      paused: false,
+      leaderOptime: 1000,
+      maximumLagOnFailover: 1_048_576,
+      clusterTimeline: undefined,
+      syncMembers: undefined,
+      formerLeader: 'pg1',
+      manualCandidate: undefined,
+      manualCandidateAvailable: false,
+    }),
+    { race: false, reason: 'pg3 has a higher wal position (1000 > 900)' },
+  );
 });

@@ -15,6 +15,11 @@ import {
   switchoverCandidates,
   type LeaderRaceFacts,
   type RaceParticipant,
+  leaderStep,
+  followerStep,
+  offLeaderTimeline,
+  DIVERGED_AFTER_MS,
+  type FollowerFacts,
 } from '../../libs/domain/src/election/index.ts';
 
 function participant(name: string, walPosition: number, extra: Partial<RaceParticipant> = {}) {
@@ -238,5 +243,106 @@ describe('failsafe mode', () => {
 
   test('a round starts early enough to end before the deadline', () => {
     expect(failsafeRoundDueAt(10_000, 3_000)).toBe(7_000);
+  });
+});
+
+describe('leaderStep', () => {
+  const step = (state: string, role: string) =>
+    leaderStep({ member: 'pg1', term: 7, postgres: { state, role } });
+
+  test('a running primary keeps leading, and says so', () => {
+    expect(step('running', 'primary')).toEqual({
+      step: 'lead',
+      sentence: 'no action: pg1 leads with lease term 7',
+    });
+  });
+
+  test('a running replica holding the lease is promoted', () => {
+    expect(step('running', 'replica')).toEqual({
+      step: 'promote',
+      sentence: 'promoting pg1: it holds lease term 7 and runs as replica',
+    });
+  });
+
+  test('a starting or stopping PostgreSQL is waited for', () => {
+    expect(step('starting', 'primary').step).toBe('wait');
+    expect(step('stopping', 'replica')).toEqual({
+      step: 'wait',
+      sentence: 'waiting for PostgreSQL of pg1 (stopping) under lease term 7',
+    });
+  });
+
+  test('a stopped or crashed PostgreSQL is started as primary', () => {
+    expect(step('crashed', 'primary')).toEqual({
+      step: 'start_primary',
+      sentence: 'starting primary after failure: pg1, lease term 7',
+    });
+    expect(step('stopped', 'replica').step).toBe('start_primary');
+  });
+});
+
+describe('followerStep', () => {
+  const replica = {
+    state: 'running',
+    role: 'replica',
+    timeline: 2,
+    replicationState: 'streaming',
+  };
+  const facts = (extra: Partial<FollowerFacts> = {}): FollowerFacts => ({
+    postgres: replica,
+    leader: { member: 'pg1', term: 7 },
+    leaderConnUrl: 'postgres://pg1',
+    offTimelineForMs: undefined,
+    followed: { member: 'pg1', term: 7 },
+    ...extra,
+  });
+
+  test('a replica already following the lease holder does nothing, and says whom it follows', () => {
+    expect(followerStep(facts())).toEqual({
+      step: 'none',
+      sentence: 'following pg1, lease term 7',
+    });
+  });
+
+  test('a new leader or term is followed; a stopped PostgreSQL is started as its replica', () => {
+    expect(followerStep(facts({ leader: { member: 'pg3', term: 8 } }))).toEqual({
+      step: 'follow',
+      sentence: 'following pg3: lease term 8, re-pointing the replica',
+    });
+    expect(
+      followerStep(facts({ postgres: { ...replica, state: 'stopped' }, followed: undefined })),
+    ).toEqual({
+      step: 'follow',
+      sentence: 'following pg1: lease term 7, starting PostgreSQL as its replica',
+    });
+  });
+
+  test('a running primary without the lease is demoted', () => {
+    expect(followerStep(facts({ postgres: { ...replica, role: 'primary' } }))).toEqual({
+      step: 'demote',
+      sentence:
+        'demoting self because I do not have the lock and I was a leader: pg1 holds lease term 7',
+    });
+  });
+
+  test('nothing is asked before the leader publishes its connection URL', () => {
+    expect(followerStep(facts({ leaderConnUrl: undefined }))).toEqual({
+      step: 'await_leader_status',
+      sentence: 'waiting for pg1 (lease term 7) to publish its status',
+    });
+  });
+
+  test(`a replica off the leader's timeline is rewound after ${DIVERGED_AFTER_MS} ms, not before`, () => {
+    const behind = { ...replica, replicationState: 'stopped', timeline: 1 };
+    expect(offLeaderTimeline(behind, 2)).toBe(true);
+    expect(offLeaderTimeline(replica, 3)).toBe(false);
+    expect(offLeaderTimeline(behind, 1)).toBe(false);
+    expect(
+      followerStep(facts({ postgres: behind, offTimelineForMs: DIVERGED_AFTER_MS - 1 })).step,
+    ).toBe('none');
+    expect(followerStep(facts({ postgres: behind, offTimelineForMs: DIVERGED_AFTER_MS }))).toEqual({
+      step: 'rewind',
+      sentence: 'running pg_rewind from pg1: timeline 1 diverged',
+    });
   });
 });

@@ -44,6 +44,7 @@ import { FailsafeGrants } from './failsafe-grants.ts';
 import { maintainFailsafeTopology } from './failsafe-topology.ts';
 import { cloneFromLeader, FollowerDuties } from './follower-duties.ts';
 import { actAsLeader } from './leader-duties.ts';
+import { raceForLease } from './leader-race.ts';
 import { handleFailoverKey } from './manual-switchover.ts';
 import { acceptsConnections } from './postgres-reachability.ts';
 import { ConfigChangeEvents } from './config-change-events.ts';
@@ -233,8 +234,9 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       return undefined;
     }
     if (mine.role === 'uninitialized') {
-      const leader = await cloneFromLeader(context, view);
-      if (leader !== undefined) this.awaitMember(leader, view);
+      const clone = await cloneFromLeader(context, view);
+      this.logger.log({ msg: clone.sentence });
+      if (clone.awaited !== undefined) this.awaitMember(clone.awaited, view);
       return undefined;
     }
     if (hold) {
@@ -253,7 +255,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     }
     const leader = this.liveLeader(timings.ttlMs);
     if (leader && leader.member !== context.member) {
-      await this.followers.follow(view, mine, leader);
+      this.logger.log({ msg: await this.followers.follow(view, mine, leader) });
       // Look again the moment the lease would run out, not up to loop_wait later.
       const observed = context.lease.observed();
       return observed
@@ -267,8 +269,9 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       });
       return undefined;
     }
-    const retryAt = await this.followers.race(view, mine, timings);
-    return retryAt === undefined ? undefined : Math.max(0, retryAt - performance.now());
+    const race = await raceForLease(context, view, mine, timings);
+    this.logger.log({ msg: race.sentence });
+    return race.retryAt === undefined ? undefined : Math.max(0, race.retryAt - performance.now());
   }
 
   /**

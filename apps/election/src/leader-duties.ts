@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { ClusterKeys } from '../../../libs/dcs/src/index.ts';
+import { leaderStep, type LeaderStep } from '../../../libs/domain/src/election/index.ts';
 import { ClusterStatusSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
 import type { ClusterView, LeaseHold } from '../../../libs/dcs/src/index.ts';
 import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
@@ -8,40 +9,42 @@ import { announce, type ElectionContext } from './election-context.ts';
 import { walPositionOf } from './peer-probe.ts';
 
 /**
- * What the lease holder does each cycle (docs/ha.md): make its PostgreSQL the
- * primary under its term, and publish the optime in the `status` key.
+ * What the lease holder does each cycle (docs/ha.md): leaderStep's verdict turned into the agent's
+ * request, so that its PostgreSQL is the primary under its term; a running primary publishes its
+ * WAL position in the `status` key. Returns the step and its sentence.
  */
 export async function actAsLeader(
   context: ElectionContext,
   view: ClusterView,
   mine: MemberStatus,
   hold: LeaseHold,
-): Promise<void> {
+): Promise<LeaderStep> {
   const { member, logger } = context;
-  if (mine.state === 'running' && mine.role === 'primary') {
-    await publishOptime(context, view, walPositionOf(mine));
-    return;
+  const step = leaderStep({ member, term: hold.term, postgres: mine });
+  switch (step.step) {
+    case 'lead':
+      await publishOptime(context, view, walPositionOf(mine));
+      break;
+    case 'promote':
+      await promote(context, view, mine, hold, performance.now());
+      break;
+    case 'wait':
+      break;
+    case 'start_primary': {
+      const reply = await context.agents.request(
+        member,
+        'start',
+        { term: hold.term },
+        AGENT_TIMEOUT_MS.start,
+      );
+      if (!reply.ok)
+        logger.error({
+          msg: `could not start PostgreSQL as primary: ${reply.message}`,
+          term: hold.term,
+        });
+    }
   }
-  if (mine.state === 'running') {
-    await promote(context, view, mine, hold, performance.now());
-    return;
-  }
-  if (mine.state === 'starting' || mine.state === 'stopping') return;
-  logger.log({
-    msg: `starting primary after failure: ${member}, lease term ${hold.term}`,
-    term: hold.term,
-  });
-  const reply = await context.agents.request(
-    member,
-    'start',
-    { term: hold.term },
-    AGENT_TIMEOUT_MS.start,
-  );
-  if (!reply.ok)
-    logger.error({
-      msg: `could not start PostgreSQL as primary: ${reply.message}`,
-      term: hold.term,
-    });
+  return step;
 }
 
 /**

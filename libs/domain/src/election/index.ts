@@ -34,3 +34,19 @@ export {
   failsafeTopology,
   sameFailsafeTopology,
 } from './failsafe.ts';
+export {
+  leaderStep,
+  runsAsPrimary,
+  type LeaderFacts,
+  type LeaderStep,
+  type OwnPostgres,
+} from './leader-step.ts';
+export {
+  DIVERGED_AFTER_MS,
+  followerStep,
+  offLeaderTimeline,
+  type FollowedLeader,
+  type FollowerFacts,
+  type FollowerPostgres,
+  type FollowerStep,
+} from './follower-step.ts';
