@@ -28,6 +28,7 @@ import {
   type MemberFacts,
 } from '../../libs/domain/src/index.ts';
 import {
+  cycleReportDue,
   DIVERGED_AFTER_MS,
   followerStep,
   leaderRaceVerdict,
@@ -236,4 +237,11 @@ Deno.test('the leader race: a replica behind a peer does not race', () => {
     }),
     { race: false, reason: 'pg3 has a higher wal position (1000 > 900)' },
   );
+});
+
+Deno.test('a cycle sentence is logged when it changes, and again every few minutes', () => {
+  const last = { sentence: 'no action: pg1 leads with lease term 7', loggedAt: 0 };
+  strictEqual(cycleReportDue(last, last.sentence, 1_000), false);
+  strictEqual(cycleReportDue(last, 'following pg2, lease term 8', 1_000), true);
+  strictEqual(cycleReportDue(last, last.sentence, 180_000), true);
 });

@@ -20,6 +20,8 @@ import {
   offLeaderTimeline,
   DIVERGED_AFTER_MS,
   type FollowerFacts,
+  cycleReportDue,
+  CYCLE_REPORT_REPEAT_MS,
 } from '../../libs/domain/src/election/index.ts';
 
 function participant(name: string, walPosition: number, extra: Partial<RaceParticipant> = {}) {
@@ -344,5 +346,19 @@ describe('followerStep', () => {
       step: 'rewind',
       sentence: 'running pg_rewind from pg1: timeline 1 diverged',
     });
+  });
+});
+
+describe('cycleReportDue', () => {
+  const last = { sentence: 'following pg1, lease term 7', loggedAt: 1_000 };
+
+  test('the first sentence and every change are logged at once', () => {
+    expect(cycleReportDue(undefined, 'following pg1, lease term 7', 0)).toBe(true);
+    expect(cycleReportDue(last, 'following pg3, lease term 8', 1_001)).toBe(true);
+  });
+
+  test(`the same sentence is logged again after ${CYCLE_REPORT_REPEAT_MS} ms, not before`, () => {
+    expect(cycleReportDue(last, last.sentence, 1_000 + CYCLE_REPORT_REPEAT_MS - 1)).toBe(false);
+    expect(cycleReportDue(last, last.sentence, 1_000 + CYCLE_REPORT_REPEAT_MS)).toBe(true);
   });
 });

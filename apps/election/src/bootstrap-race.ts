@@ -19,13 +19,11 @@ function bootstrapConfig(context: ElectionContext): DynamicConfig {
  * key takes the lease, has its agent run initdb under that term, then records the system identifier
  * and the dynamic configuration. The others wait for a leader to clone from.
  */
-export async function raceToBootstrap(context: ElectionContext): Promise<void> {
+/** Returns what this member did, for the cycle's sentence. */
+export async function raceToBootstrap(context: ElectionContext): Promise<string> {
   const { store, lease, logger, member } = context;
   const noFailover = context.config.tags['nofailover'] === true;
-  if (noFailover) {
-    logger.log({ msg: 'waiting for leader to bootstrap (nofailover)' });
-    return;
-  }
+  if (noFailover) return 'waiting for leader to bootstrap (nofailover)';
   try {
     await store.create(
       ClusterKeys.initialize,
@@ -33,16 +31,12 @@ export async function raceToBootstrap(context: ElectionContext): Promise<void> {
     );
   } catch (error) {
     if (!(error instanceof RevisionConflictError)) throw error;
-    logger.log({ msg: 'failed to acquire initialize lock: waiting for leader to bootstrap' });
-    return;
+    return 'failed to acquire initialize lock: waiting for leader to bootstrap';
   }
   const grant = await lease.attempt();
   if (!grant.acquired) {
     await store.delete(ClusterKeys.initialize);
-    logger.warn({
-      msg: 'won the initialize lock but not the lease: leaving the bootstrap to another',
-    });
-    return;
+    return 'won the initialize lock but not the lease: leaving the bootstrap to another';
   }
   logger.log({
     msg: `trying to bootstrap a new cluster: lease term ${grant.term}`,
@@ -56,7 +50,7 @@ export async function raceToBootstrap(context: ElectionContext): Promise<void> {
     await store.delete(ClusterKeys.initialize);
     await lease.release();
     logger.error({ msg: `Failed to bootstrap cluster: ${reply.message}`, term: grant.term });
-    return;
+    return 'bootstrap failed: the initialize key and the lease are free again';
   }
   const systemIdentifier = reply.status?.databaseSystemIdentifier ?? '';
   await store.put(
@@ -68,10 +62,6 @@ export async function raceToBootstrap(context: ElectionContext): Promise<void> {
   } catch (error) {
     if (!(error instanceof RevisionConflictError)) throw error;
   }
-  logger.log({
-    msg: `initialized a new cluster: ${member} is primary, lease term ${grant.term}`,
-    term: grant.term,
-  });
   await announce(context, {
     kind: 'leader_elected',
     member,
@@ -80,4 +70,5 @@ export async function raceToBootstrap(context: ElectionContext): Promise<void> {
     lsn: reply.status?.xlog?.location ?? 0,
     detail: { case: 'leaderElected', value: { previousLeader: '' } },
   });
+  return `initialized a new cluster: ${member} is primary, lease term ${grant.term}`;
 }

@@ -21,6 +21,7 @@ export async function cloneFromLeader(
   if (!leader || !source || source.state !== 'running') {
     return { sentence: 'waiting for leader to bootstrap', awaited: leader };
   }
+  context.logger.log({ msg: `bootstrap from leader '${leader}'` });
   const reply = await context.agents.request(
     context.member,
     'clone',

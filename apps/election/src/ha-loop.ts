@@ -21,6 +21,11 @@ import {
   leaseResumeVerdict,
   renewalIntervalMs,
 } from '../../../libs/domain/src/index.ts';
+import {
+  cycleReportDue,
+  runsAsPrimary,
+  type CycleReport,
+} from '../../../libs/domain/src/election/index.ts';
 import { ensureEventStream, EventPublisher } from '../../../libs/events/src/index.ts';
 import { FailsafeNotices } from '../../../libs/failsafe/src/index.ts';
 import { MEMBER_CONFIG, type MemberConfig } from '../../../libs/member-config/src/index.ts';
@@ -52,6 +57,23 @@ import { MembershipEvents } from './membership-events.ts';
 import { SynchronousReplication } from './synchronous-replication.ts';
 
 const AGENT_RETRY_MS = 200;
+
+/** What one HA cycle decided, in a sentence, and how soon the next cycle is wanted. */
+export interface CycleOutcome {
+  readonly sentence: string;
+  readonly level?: 'log' | 'warn' | 'error';
+  /** Sooner than loop_wait, when a takeover or a scheduled switchover falls due. */
+  readonly nextInMs?: number;
+}
+
+type OwnStatusAnswer =
+  | { readonly answered: true; readonly status: MemberStatus }
+  | {
+      readonly answered: false;
+      readonly reason: string;
+      /** Set when the agent could not be asked at all, as opposed to an answer without a status. */
+      readonly unreachable?: AgentUnreachableError;
+    };
 
 /** Keys whose change wakes the loop at once: a leader change reaches every member immediately. */
 const WAKING_KEYS = new Set([
@@ -88,6 +110,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   /** Until the first cycle that reads the `leader` key: a lease left by this member's last run is resumed. */
   private resumeDue = true;
   private stopConfirming: (() => void) | undefined;
+  private lastReport: CycleReport | undefined;
 
   constructor(
     @InjectNatsConnection() private readonly nc: NatsConnection,
@@ -197,7 +220,9 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       this.cycleRequested = false;
       clearTimeout(this.cycleTimer);
       try {
-        nextInMs = await this.cycle();
+        const outcome = await this.cycle();
+        nextInMs = outcome.nextInMs;
+        this.report(outcome);
       } catch (error) {
         this.logger.error({ msg: 'HA cycle failed', err: error });
       }
@@ -208,70 +233,82 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.cycleTimer = setTimeout(() => this.wake(), Math.min(loopWaitMs, nextInMs ?? loopWaitMs));
   }
 
-  /** One HA cycle; returns how soon the next one is wanted, when sooner than loop_wait. */
-  private async cycle(): Promise<number | undefined> {
+  /** Logs a cycle's sentence when it changed, and again every few minutes while it stays the same. */
+  private report({ sentence, level = 'log' }: CycleOutcome): void {
+    const now = performance.now();
+    if (!cycleReportDue(this.lastReport, sentence, now)) return;
+    this.lastReport = { sentence, loggedAt: now };
+    const term = this.context.lease.held()?.term;
+    this.logger[level]({ msg: sentence, ...(term === undefined ? {} : { term }) });
+  }
+
+  /** One HA cycle: what it decided, and how soon the next one is wanted when sooner than loop_wait. */
+  private async cycle(): Promise<CycleOutcome> {
     const context = this.context;
     const view = context.watch.view;
     const timings = timingsOf(view, this.config);
-    const mine = await this.ownStatus(view);
+    const own = await this.askOwnStatus();
     this.awaitedMember = undefined;
-    // An agent still starting (or restarting) is asked again soon, not a whole loop_wait later.
-    if (!mine) {
+    if (!own.answered) {
+      // An agent still starting (or restarting) is asked again soon, not a whole loop_wait later.
       this.awaitMember(context.member, view);
-      return AGENT_RETRY_MS;
+      const outcome = own.unreachable
+        ? await this.agentUnreachable(view, own.unreachable)
+        : { sentence: own.reason, level: 'warn' as const };
+      return { ...outcome, nextInMs: AGENT_RETRY_MS };
     }
-    if (!view.initialize) {
-      await raceToBootstrap(context);
-      return undefined;
-    }
+    const mine = own.status;
+    if (!view.initialize) return { sentence: await raceToBootstrap(context) };
     const hold =
       context.lease.held() ??
       (await this.resumeLease(mine)) ??
       (await this.reclaimLapsedLease(mine));
     this.resumeDue = false;
     if (view.initialize.value.databaseSystemIdentifier === '' && !hold) {
-      this.logger.log({ msg: 'waiting for leader to bootstrap' });
-      return undefined;
+      return { sentence: 'waiting for leader to bootstrap' };
     }
     if (mine.role === 'uninitialized') {
       const clone = await cloneFromLeader(context, view);
-      this.logger.log({ msg: clone.sentence });
       if (clone.awaited !== undefined) this.awaitMember(clone.awaited, view);
-      return undefined;
+      return { sentence: clone.sentence };
     }
     if (hold) {
-      if (mine.state === 'running' && mine.role === 'primary') {
+      if (runsAsPrimary(mine)) {
         const switchover = await handleFailoverKey(context, view, mine, hold, timings);
-        if (switchover.handled) return 0;
-        await actAsLeader(context, view, mine, hold);
+        if (switchover.handled) return { sentence: switchover.sentence, nextInMs: 0 };
+        const step = await actAsLeader(context, view, mine, hold);
         await this.synchronous.maintain(view, mine, hold);
         await this.membership.observe(view, hold, timings.ttlMs);
         await this.configChanges.observe(view, hold);
         await maintainFailsafeTopology(context, view);
-        return switchover.wakeInMs;
+        return { sentence: step.sentence, nextInMs: switchover.wakeInMs };
       }
-      await actAsLeader(context, view, mine, hold);
-      return undefined;
+      return { sentence: (await actAsLeader(context, view, mine, hold)).sentence };
     }
     const leader = this.liveLeader(timings.ttlMs);
     if (leader && leader.member !== context.member) {
-      this.logger.log({ msg: await this.followers.follow(view, mine, leader) });
+      const sentence = await this.followers.follow(view, mine, leader);
       // Look again the moment the lease would run out, not up to loop_wait later.
       const observed = context.lease.observed();
-      return observed
-        ? Math.max(0, observed.seenAt + timings.ttlMs - performance.now())
-        : undefined;
+      return {
+        sentence,
+        nextInMs: observed
+          ? Math.max(0, observed.seenAt + timings.ttlMs - performance.now())
+          : undefined,
+      };
     }
     const granted = this.grants.leader();
     if (granted) {
-      this.logger.log({
-        msg: `not racing for the lease: ${granted} confirmed its leadership by a failsafe notice within ttl`,
-      });
-      return undefined;
+      return {
+        sentence: `not racing for the lease: ${granted} confirmed its leadership by a failsafe notice within ttl`,
+      };
     }
     const race = await raceForLease(context, view, mine, timings);
-    this.logger.log({ msg: race.sentence });
-    return race.retryAt === undefined ? undefined : Math.max(0, race.retryAt - performance.now());
+    return {
+      sentence: race.sentence,
+      nextInMs:
+        race.retryAt === undefined ? undefined : Math.max(0, race.retryAt - performance.now()),
+    };
   }
 
   /**
@@ -346,12 +383,8 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     return result;
   }
 
-  /**
-   * This member's status from its agent. An agent that does not answer while this member leads is
-   * told apart by PostgreSQL's port: closed (the agent's guard shut it down) frees the lease for a
-   * replica at once; open (a frozen agent) keeps it, since that PostgreSQL still accepts writes.
-   */
-  private async ownStatus(view: ClusterView): Promise<MemberStatus | undefined> {
+  /** This member's status from its agent, or why the agent did not answer. */
+  private async askOwnStatus(): Promise<OwnStatusAnswer> {
     const { context } = this;
     try {
       const reply = await context.agents.request(
@@ -360,35 +393,51 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         {},
         AGENT_TIMEOUT_MS.status,
       );
-      return reply.status;
+      if (reply.status) return { answered: true, status: reply.status };
+      return { answered: false, reason: `the agent of ${context.member} sent no status` };
     } catch (error) {
       if (!(error instanceof AgentUnreachableError)) throw error;
-      const hold = context.lease.held();
-      if (!hold || isPaused(view)) {
-        this.logger.warn({ msg: error.message });
-        return undefined;
-      }
-      if (await acceptsConnections(this.config.postgresql.connect_address, 500)) {
-        this.logger.warn({
-          msg: `${error.message}; PostgreSQL still accepts connections: keeping lease term ${hold.term}`,
-        });
-        return undefined;
-      }
-      this.logger.error({
-        msg: `${error.message} and PostgreSQL is down: releasing lease term ${hold.term}`,
-      });
-      await context.lease.release();
-      await announce(context, {
-        kind: 'lease_lost',
-        member: context.member,
-        term: hold.term,
-        detail: {
-          case: 'leaseLost',
-          value: { reason: 'the agent is gone and PostgreSQL is down' },
-        },
-      });
-      return undefined;
+      return { answered: false, reason: error.message, unreachable: error };
     }
+  }
+
+  /**
+   * An agent that does not answer while this member leads is told apart by PostgreSQL's port: closed
+   * (the agent's guard shut it down) frees the lease for a replica at once; open (a frozen agent)
+   * keeps it, since that PostgreSQL still accepts writes.
+   */
+  private async agentUnreachable(
+    view: ClusterView,
+    error: AgentUnreachableError,
+  ): Promise<CycleOutcome> {
+    const hold = this.context.lease.held();
+    if (!hold || isPaused(view)) return { sentence: error.message, level: 'warn' };
+    if (await acceptsConnections(this.config.postgresql.connect_address, 500)) {
+      return {
+        sentence: `${error.message}; PostgreSQL still accepts connections: keeping lease term ${hold.term}`,
+        level: 'warn',
+      };
+    }
+    return this.releaseForDeadAgent(error, hold.term);
+  }
+
+  /** The agent is gone and PostgreSQL is down: the lease goes at once, not when its ttl runs out. */
+  private async releaseForDeadAgent(error: Error, term: number): Promise<CycleOutcome> {
+    const { context } = this;
+    await context.lease.release();
+    await announce(context, {
+      kind: 'lease_lost',
+      member: context.member,
+      term,
+      detail: {
+        case: 'leaseLost',
+        value: { reason: 'the agent is gone and PostgreSQL is down' },
+      },
+    });
+    return {
+      sentence: `${error.message} and PostgreSQL is down: released lease term ${term}`,
+      level: 'error',
+    };
   }
 
   private async renew(): Promise<void> {

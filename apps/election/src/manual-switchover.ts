@@ -27,7 +27,8 @@ const CATCH_UP_TIMEOUT_MS = 5_000;
 /** How long the demoted leader waits for its candidate to take the lease before following anyone. */
 const NEW_LEADER_TIMEOUT_MS = 30_000;
 
-export type SwitchoverOutcome = { handled: false; wakeInMs?: number } | { handled: true };
+export type SwitchoverOutcome =
+  { handled: false; wakeInMs?: number } | { handled: true; sentence: string };
 
 /**
  * The leader's side of a manual switchover or failover (docs/ha.md). Returns
@@ -180,7 +181,10 @@ async function gracefulDemote(
   const newLeader = next?.leader?.value;
   if (!next || !newLeader) {
     logger.error({ msg: `switchover: no new leader within ${NEW_LEADER_TIMEOUT_MS} ms` });
-    return { handled: true };
+    return {
+      handled: true,
+      sentence: `switchover: released the lease to ${candidate}, no new leader yet`,
+    };
   }
   const connUrl = next.members.get(newLeader.member)?.value.connUrl ?? '';
   await agents.request(
@@ -189,9 +193,6 @@ async function gracefulDemote(
     { term: newLeader.term, leader: newLeader.member, connUrl },
     AGENT_TIMEOUT_MS.follow,
   );
-  logger.log({
-    msg: `switchover completed: following ${newLeader.member}, lease term ${newLeader.term}`,
-  });
   await announce(context, {
     kind: 'switchover_completed',
     member,
@@ -205,7 +206,10 @@ async function gracefulDemote(
       },
     },
   });
-  return { handled: true };
+  return {
+    handled: true,
+    sentence: `switchover completed: following ${newLeader.member}, lease term ${newLeader.term}`,
+  };
 }
 
 /**

@@ -50,3 +50,4 @@ export {
   type FollowerPostgres,
   type FollowerStep,
 } from './follower-step.ts';
+export { CYCLE_REPORT_REPEAT_MS, cycleReportDue, type CycleReport } from './cycle-report.ts';
