@@ -13,7 +13,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { ClusterStore } from '../libs/dcs/src/index.ts';
+import { ClusterKeys, ClusterStore } from '../libs/dcs/src/index.ts';
 import { DEFAULT_HA_TIMINGS } from '../libs/domain/src/election/index.ts';
 import { benchClusterOptions } from './bench-cluster.ts';
 import {
@@ -175,7 +175,7 @@ async function nodeLossTrial(cluster: LocalCluster, store: ClusterStore) {
   leader.agent.kill();
   if (pid) process.kill(pid, 'SIGKILL');
   const killedAt = Date.now();
-  const entry = await store.kv.get('leader');
+  const entry = await store.entry(ClusterKeys.leader);
   const leaseRunsOutAt = (entry?.created.getTime() ?? killedAt) + TTL_MS;
   const promoted = await onePrimary(cluster, leader.name);
   const writableAt = Date.now();
@@ -198,12 +198,12 @@ async function nodeLossTrial(cluster: LocalCluster, store: ClusterStore) {
 
 /** A nats-server restart must not cost the primary its lease: the same member and term afterwards. */
 async function natsRestartTrial(cluster: LocalCluster, store: ClusterStore) {
-  const before = await store.kv.get('leader');
+  const before = await store.entry(ClusterKeys.leader);
   const startedAt = performance.now();
   await cluster.nats.restart();
   const outage = performance.now() - startedAt;
   await new Promise((resolve) => setTimeout(resolve, TTL_MS * 1.5));
-  const after = await store.kv.get('leader');
+  const after = await store.entry(ClusterKeys.leader);
   const kept = before?.string() === after?.string() && (await primaries(cluster)).length === 1;
   return { outage, kept };
 }

@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     );
 
     const latencies: number[] = [];
-    const watch = await store.kv.watch({ key: memberKey('pg1').name });
+    const watch = await store.watch(memberKey('pg1'));
     let waiting: { lsn: number; resolve: () => void } | undefined;
     void (async () => {
       for await (const entry of watch) {

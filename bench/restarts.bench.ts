@@ -15,7 +15,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { ClusterStore } from '../libs/dcs/src/index.ts';
+import { ClusterKeys, ClusterStore } from '../libs/dcs/src/index.ts';
 import { DEFAULT_HA_TIMINGS } from '../libs/domain/src/election/index.ts';
 import { benchClusterOptions } from './bench-cluster.ts';
 import { freeClusterPorts, LocalCluster, waitUntil } from '../libs/harness/src/index.ts';
@@ -66,7 +66,8 @@ async function main(): Promise<void> {
 
     const renewedSince = async (revision: number) =>
       waitUntil(
-        async () => ((await store.kv.get('leader'))?.revision ?? 0) > revision || undefined,
+        async () =>
+          ((await store.entry(ClusterKeys.leader))?.revision ?? 0) > revision || undefined,
         { timeoutMs: TTL_MS * 3, intervalMs: 20, what: 'a renewal of the lease' },
       );
 
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
       const member = cluster.member(before.primary);
       await restartService(cluster, member, service, kind, DOWN_MS);
       await waitForHealthyCluster(cluster, 120_000);
-      await renewedSince((await store.kv.get('leader'))?.revision ?? 0);
+      await renewedSince((await store.entry(ClusterKeys.leader))?.revision ?? 0);
       const after = await leadership(cluster, store);
       return {
         gapMs: activeWriter.longestGapMs(startedAt, performance.now()),

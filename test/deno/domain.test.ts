@@ -6,8 +6,11 @@ import {
   EMPTY_HEALTH_QUERY,
   formatLsn,
   healthVerdict,
+  leaderlessSince,
   leaseMarginMs,
   leaseResumeVerdict,
+  observerDeadline,
+  takeoverDue,
   nameError,
   assertValidName,
   parseByteSize,
@@ -244,4 +247,11 @@ Deno.test('a cycle sentence is logged when it changes, and again every few minut
   strictEqual(cycleReportDue(last, last.sentence, 1_000), false);
   strictEqual(cycleReportDue(last, 'following pg2, lease term 8', 1_000), true);
   strictEqual(cycleReportDue(last, last.sentence, 180_000), true);
+});
+
+Deno.test('the lease-timing rules, each written once', () => {
+  strictEqual(observerDeadline(2_000, 10_000), 2_000 + 10_000 - leaseMarginMs(10_000));
+  strictEqual(takeoverDue(1_000, 10_000, 10_999), false);
+  strictEqual(takeoverDue(1_000, 10_000, 11_000), true);
+  strictEqual(leaderlessSince(5_000, false, 10_000), 15_000);
 });

@@ -1,7 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { NatroniClient } from '../../libs/client/src/index.ts';
 import { announcedWithin } from '../support/announced-events.ts';
-import { ClusterStore } from '../../libs/dcs/src/index.ts';
+import { ClusterKeys, ClusterStore } from '../../libs/dcs/src/index.ts';
 import { waitUntil, type LocalCluster, type LocalMember } from '../../libs/harness/src/index.ts';
 import {
   createProbeTable,
@@ -48,7 +48,7 @@ async function currentPrimary(): Promise<LocalMember> {
 
 /** When the lease last changed, on the server's clock (the same machine's). */
 async function lastLeaseWrite(): Promise<number> {
-  const entry = await store.kv.get('leader');
+  const entry = await store.entry(ClusterKeys.leader);
   if (!entry) throw new Error('no leader key');
   return entry.created.getTime();
 }

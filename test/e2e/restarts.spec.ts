@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ClusterStore } from '../../libs/dcs/src/index.ts';
+import { ClusterKeys, ClusterStore } from '../../libs/dcs/src/index.ts';
 import { waitUntil, type LocalCluster } from '../../libs/harness/src/index.ts';
 import { AcknowledgedWriter } from '../support/acknowledged-writer.ts';
 import {
@@ -59,7 +59,7 @@ afterAll(async () => {
 async function renewedAfter(member: string, term: number, revision: number): Promise<void> {
   await waitUntil(
     async () => {
-      const entry = await store.kv.get('leader');
+      const entry = await store.entry(ClusterKeys.leader);
       if (!entry || entry.operation !== 'PUT' || entry.revision <= revision) return undefined;
       const record = entry.json<{ member: string; term: number }>();
       return record.member === member && record.term === term ? true : undefined;
@@ -69,7 +69,7 @@ async function renewedAfter(member: string, term: number, revision: number): Pro
 }
 
 async function leaderRevision(): Promise<number> {
-  return (await store.kv.get('leader'))?.revision ?? 0;
+  return (await store.entry(ClusterKeys.leader))?.revision ?? 0;
 }
 
 test(

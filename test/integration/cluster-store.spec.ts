@@ -22,6 +22,7 @@ import {
   SyncStateSchema,
 } from '../../libs/proto/src/index.ts';
 import { connectClient, uniqueScope } from '../support/nats-clients.ts';
+import { rawBucket } from '../support/raw-bucket.ts';
 
 let nats: NatsServerProcess;
 let connection: NatsConnection;
@@ -177,8 +178,9 @@ test('a malformed value written by hand is reported, kept, and never breaks the 
   const store = await openStore();
   const watch = await ClusterWatch.start(store);
   try {
-    await store.kv.put('config', '{"ttl": "thirty"');
-    await store.kv.put('members.pg1', '[1, 2]');
+    const bucket = await rawBucket(connection, store);
+    await bucket.put('config', '{"ttl": "thirty"');
+    await bucket.put('members.pg1', '[1, 2]');
     await waitUntil(() => (watch.view.malformed.size === 2 ? true : undefined), {
       timeoutMs: 5_000,
       what: 'the watch to report both malformed keys',
@@ -190,7 +192,7 @@ test('a malformed value written by hand is reported, kept, and never breaks the 
 
     const read = store.get(ClusterKeys.config);
     await expect(read).rejects.toBeInstanceOf(MalformedValueError);
-    expect((await store.kv.get('config'))?.string()).toBe('{"ttl": "thirty"');
+    expect((await store.entry(ClusterKeys.config))?.string()).toBe('{"ttl": "thirty"');
 
     await store.put(ClusterKeys.config, create(DynamicConfigSchema, { ttl: 30 }));
     await waitUntil(() => (watch.view.config?.value.ttl === 30 ? true : undefined), {

@@ -9,6 +9,7 @@ import {
 import { NatsServerProcess } from '../../libs/harness/src/index.ts';
 import { LeaseRecordSchema } from '../../libs/proto/src/index.ts';
 import { connectClient, uniqueScope } from '../support/nats-clients.ts';
+import { rawBucket } from '../support/raw-bucket.ts';
 
 interface Contender {
   connection: NatsConnection;
@@ -196,13 +197,13 @@ test('a lease deleted or garbled by hand is taken over with a higher term, never
   const held = await first.lease.attempt();
   if (!held.acquired) throw new Error('the first member should have acquired a free lease');
 
-  await second.store.kv.delete('leader');
+  await (await rawBucket(second.connection, second.store)).delete('leader');
   const afterDelete = await second.lease.attempt();
   expect(afterDelete).toMatchObject({ acquired: true, term: held.term + 1 });
   const secondLost: string[] = [];
   second.lease.onLost((reason) => secondLost.push(reason));
 
-  await third.store.kv.put('leader', 'not a lease');
+  await (await rawBucket(third.connection, third.store)).put('leader', 'not a lease');
   const garbled = await third.lease.attempt();
   expect(garbled).toMatchObject({ acquired: false, holder: undefined });
   const retaken = await acquireWhenDue(third.lease, ttlMs * 3);
@@ -276,7 +277,8 @@ test("a new run of the holder's election resumes its lease with the same term; a
 test('a leader key naming this member with a record that does not decode reads as undecodable', async () => {
   const scope = uniqueScope('undecodable');
   const [contender] = await contenders(scope, 1, 3_000);
-  await contender.store.kv.put('leader', JSON.stringify({ member: 'pg1', term: 'seven' }));
+  const bucket = await rawBucket(contender.connection, contender.store);
+  await bucket.put('leader', JSON.stringify({ member: 'pg1', term: 'seven' }));
   expect((await contender.lease.read()).reading).toEqual({
     kind: 'undecodable',
     namesMember: 'pg1',

@@ -1,4 +1,5 @@
-import { SERVER_KEY_PREFIX } from '../../libs/dcs/src/index.ts';
+import { SERVER_KEY_PREFIX, serverKey } from '../../libs/dcs/src/index.ts';
+import { rawBucket } from '../support/raw-bucket.ts';
 import { freePort, waitUntil } from '../../libs/harness/src/index.ts';
 import {
   AUTH_HEADER,
@@ -378,7 +379,7 @@ describe('/v1/servers on the gateway (real nats-server)', () => {
       expect(roundTrip.status).toBe(204);
       const after = doc(await call('GET', '/v1/servers/patchy')).data.attributes.parameters;
       expect(after).toMatchObject({ priority: 7, monitorpw: '*****', socket: '/tmp/x' });
-      const stored = await fixture.store.kv.get(`${SERVER_KEY_PREFIX}patchy`);
+      const stored = await fixture.store.entry(serverKey('patchy'));
       expect(stored?.string()).toContain('"monitorpw":"p"');
       await remove('patchy');
     });
@@ -849,8 +850,9 @@ describe('/v1/servers on the gateway (real nats-server)', () => {
       await create('fuzz-target', { address: '127.0.0.30', port: closedPort });
       const snapshot = async () => {
         const entries: string[] = [];
-        for await (const key of await fixture.store.kv.keys(`${SERVER_KEY_PREFIX}>`)) {
-          const entry = await fixture.store.kv.get(key);
+        const bucket = await rawBucket(fixture.writer, fixture.store);
+        for await (const key of await bucket.keys(`${SERVER_KEY_PREFIX}>`)) {
+          const entry = await bucket.get(key);
           entries.push(`${key}@${entry?.revision}`);
         }
         return entries.sort();

@@ -223,10 +223,7 @@ describe('api-gateway Patroni actions (real nats-server)', () => {
 
   describe('immediate switchover, with a test stand-in for the not-yet-written election', () => {
     it('answers 200 "Successfully switched over" once the candidate holds the key and runs as primary', async () => {
-      const election = await fixture.store.kv.watch({
-        key: ClusterKeys.failover.name,
-        include: 'updates',
-      });
+      const election = await fixture.store.watch(ClusterKeys.failover, { updatesOnly: true });
       const standIn = (async () => {
         for await (const entry of election) {
           if (entry.operation !== 'PUT') continue;
@@ -258,10 +255,7 @@ describe('api-gateway Patroni actions (real nats-server)', () => {
     });
 
     it('answers 503 "Switchover failed" when the request is dropped and the leader stays', async () => {
-      const election = await fixture.store.kv.watch({
-        key: ClusterKeys.failover.name,
-        include: 'updates',
-      });
+      const election = await fixture.store.watch(ClusterKeys.failover, { updatesOnly: true });
       const standIn = (async () => {
         for await (const entry of election) {
           if (entry.operation !== 'PUT') continue;

@@ -1,4 +1,4 @@
-import type { ClusterStore } from '../../libs/dcs/src/index.ts';
+import { ClusterKeys, type ClusterStore } from '../../libs/dcs/src/index.ts';
 import { waitUntil, type LocalCluster, type LocalMember } from '../../libs/harness/src/index.ts';
 import { primaries, withClient } from './postgres-probe.ts';
 
@@ -27,7 +27,7 @@ export async function leadership(cluster: LocalCluster, store: ClusterStore): Pr
     );
     return result.rows[0].timeline;
   });
-  const entry = await store.kv.get('leader');
+  const entry = await store.entry(ClusterKeys.leader);
   const term = entry?.operation === 'PUT' ? (entry.json<{ term?: number }>().term ?? 0) : 0;
   return { primary, term, timeline };
 }

@@ -1,3 +1,4 @@
+import { takeoverDueAt } from '../../../libs/domain/src/index.ts';
 import { create } from '@bufbuild/protobuf';
 import type { Subscription } from '@nats-io/nats-core';
 import { AgentUnreachableError } from '../../../libs/agent-client/src/index.ts';
@@ -89,7 +90,8 @@ export class FailsafeGrants {
       context.logger.warn({
         msg: `failsafe: ${notice.name} still runs as primary without reaching the leader key; following it and not racing while it calls`,
       });
-    this.grant = { leader: notice.name, until: performance.now() + ttlMs };
+    // A notice counts as a renewal of the old primary's lease seen now.
+    this.grant = { leader: notice.name, until: takeoverDueAt(performance.now(), ttlMs) };
     return create(FailsafeReplySchema, { accepted: true, lsn: walPositionOf(status) });
   }
 

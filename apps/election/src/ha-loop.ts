@@ -19,7 +19,10 @@ import {
 import {
   leaseMarginMs,
   leaseResumeVerdict,
+  msUntil,
   renewalIntervalMs,
+  takeoverDue,
+  takeoverDueAt,
 } from '../../../libs/domain/src/index.ts';
 import {
   cycleReportDue,
@@ -154,7 +157,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       return create(LeaseConfirmationSchema, {
         held: hold !== undefined,
         term: hold?.term ?? 0,
-        validForMs: hold ? Math.max(0, hold.validUntil - performance.now()) : 0,
+        validForMs: hold ? msUntil(hold.validUntil, performance.now()) : 0,
       });
     });
     this.stopConfirming = () => confirmations.unsubscribe();
@@ -293,7 +296,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       return {
         sentence,
         nextInMs: observed
-          ? Math.max(0, observed.seenAt + timings.ttlMs - performance.now())
+          ? msUntil(takeoverDueAt(observed.seenAt, timings.ttlMs), performance.now())
           : undefined,
       };
     }
@@ -306,8 +309,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     const race = await raceForLease(context, view, mine, timings);
     return {
       sentence: race.sentence,
-      nextInMs:
-        race.retryAt === undefined ? undefined : Math.max(0, race.retryAt - performance.now()),
+      nextInMs: race.retryAt === undefined ? undefined : msUntil(race.retryAt, performance.now()),
     };
   }
 
@@ -329,7 +331,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     const observed = this.context.lease.observed();
     if (!observed || observed.free || !observed.record) return undefined;
     if (this.grants.leader() === observed.record.member) return observed.record;
-    return performance.now() - observed.seenAt < ttlMs ? observed.record : undefined;
+    return takeoverDue(observed.seenAt, ttlMs, performance.now()) ? undefined : observed.record;
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   leaderRaceVerdict,
   type HaTimings,
 } from '../../../libs/domain/src/election/index.ts';
+import { leaderlessSince } from '../../../libs/domain/src/index.ts';
 import type { MemberStatus } from '../../../libs/proto/src/index.ts';
 import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import {
@@ -55,7 +56,7 @@ export async function raceForLease(
     };
   }
   const since = observed
-    ? observed.seenAt + (observed.free ? 0 : timings.ttlMs)
+    ? leaderlessSince(observed.seenAt, observed.free, timings.ttlMs)
     : performance.now();
   const others = [...view.members.keys()].filter((name) => name !== member);
   const peers = await probeMembers(context.agents, others, (name) =>

@@ -2,7 +2,8 @@ import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers } from '@nats-io/nats-core';
 import { jetstream, PubHeaders, type JetStreamClient } from '@nats-io/jetstream';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import type { QueuedIterator } from '@nats-io/nats-core';
+import { Kvm, type KV, type KvEntry, type KvWatchEntry } from '@nats-io/kv';
 import { decodeWire, toWireJson } from '../../proto/src/index.ts';
 import { clusterBucketName, MEMBER_KEY_PREFIX, type ClusterKey } from './cluster-keys.ts';
 import { isWrongLastSequence, MalformedValueError, RevisionConflictError } from './dcs-errors.ts';
@@ -49,7 +50,7 @@ export interface ClusterStoreOptions {
  */
 export class ClusterStore {
   private constructor(
-    readonly kv: KV,
+    private readonly kv: KV,
     readonly bucket: string,
     private readonly js: JetStreamClient,
   ) {}
@@ -143,6 +144,39 @@ export class ClusterStore {
         throw new RevisionConflictError(key.name, revision, { cause: error });
       throw error;
     }
+  }
+
+  /**
+   * The key's latest entry as stored, undecoded, a delete marker included (whose value a release
+   * leaves, see deleteLeaving); null when the key never existed.
+   */
+  entry(key: ClusterKey<DescMessage>): Promise<KvEntry | null> {
+    return this.kv.get(key.name);
+  }
+
+  /** Every kept revision of the key, oldest first, delete markers included. */
+  history(key: ClusterKey<DescMessage>): Promise<QueuedIterator<KvEntry>> {
+    return this.kv.history({ key: key.name });
+  }
+
+  /**
+   * The entries of one key, or of every key of the cluster without one: the current ones first (the
+   * last of them marked `isUpdate`), then each change; with `updatesOnly`, only the changes.
+   */
+  watch(
+    key?: ClusterKey<DescMessage>,
+    options: { updatesOnly?: boolean } = {},
+  ): Promise<QueuedIterator<KvWatchEntry>> {
+    return this.kv.watch({
+      key: key?.name ?? '>',
+      ...(options.updatesOnly ? { include: 'updates' as const } : {}),
+    });
+  }
+
+  /** The bucket's last revision over all keys; 0 while nothing was ever written. */
+  async lastRevision(): Promise<number> {
+    const { streamInfo } = await this.kv.status();
+    return streamInfo.state.last_seq;
   }
 
   /** Names of the members that have a key. */

@@ -20,10 +20,10 @@ export class ClusterWatch {
     store: ClusterStore,
     options: { timeoutMs?: number } = {},
   ): Promise<ClusterWatch> {
-    const { streamInfo } = await store.kv.status();
-    const watch = await store.kv.watch({ key: '>' });
+    const lastRevision = await store.lastRevision();
+    const watch = await store.watch();
     const clusterWatch = new ClusterWatch(watch);
-    await clusterWatch.consume(streamInfo.state.last_seq === 0, options.timeoutMs ?? 10_000);
+    await clusterWatch.consume(lastRevision === 0, options.timeoutMs ?? 10_000);
     return clusterWatch;
   }
 

@@ -3,13 +3,14 @@ import type { KvEntry } from '@nats-io/kv';
 import {
   holderDeadline,
   leaseMarginMs,
+  msUntil,
   takeoverDueAt,
   type LeaderKeyReading,
 } from '../../domain/src/index.ts';
-import { LeaseRecordSchema, type LeaseRecord, toWireJson } from '../../proto/src/index.ts';
+import { LeaseRecordSchema, type LeaseRecord } from '../../proto/src/index.ts';
 import { ClusterKeys } from './cluster-keys.ts';
 import { decodeEntry, type ClusterStore } from './cluster-store.ts';
-import { isWrongLastSequence, RevisionConflictError } from './dcs-errors.ts';
+import { RevisionConflictError } from './dcs-errors.ts';
 
 export interface LeaderLeaseOptions {
   member: string;
@@ -90,7 +91,7 @@ export class LeaderLease {
 
   /** Starts watching the `leader` key, so that every renewal resets this member's takeover timer. */
   async start(): Promise<void> {
-    const watch = await this.store.kv.watch({ key: ClusterKeys.leader.name });
+    const watch = await this.store.watch(ClusterKeys.leader);
     this.stopWatch = () => watch.stop();
     void (async () => {
       for await (const entry of watch) this.observe(entry);
@@ -126,7 +127,7 @@ export class LeaderLease {
   /** Resolves when the `leader` key changes, or at monotonic time `until`, whichever comes first. */
   changed(until: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(wake, Math.max(0, until - this.now()));
+      const timer = setTimeout(wake, msUntil(until, this.now()));
       const waiters = this.changeWaiters;
       function wake(): void {
         clearTimeout(timer);
@@ -141,7 +142,7 @@ export class LeaderLease {
   async attempt(): Promise<AcquireResult> {
     const current = this.held();
     if (current) return { acquired: true, ...current };
-    const entry = await this.store.kv.get(ClusterKeys.leader.name);
+    const entry = await this.store.entry(ClusterKeys.leader);
     const observation = this.observe(entry);
     if (!observation.free) {
       const dueAt = takeoverDueAt(observation.seenAt, this.ttlMs);
@@ -154,7 +155,7 @@ export class LeaderLease {
 
   /** The `leader` key as it is now, for the rule of leaseResumeVerdict, with the revision read. */
   async read(): Promise<{ reading: LeaderKeyReading; revision: number }> {
-    const entry = await this.store.kv.get(ClusterKeys.leader.name);
+    const entry = await this.store.entry(ClusterKeys.leader);
     this.observe(entry);
     if (!entry || entry.operation !== 'PUT') {
       return { reading: { kind: 'free' }, revision: entry?.revision ?? 0 };
@@ -185,12 +186,10 @@ export class LeaderLease {
       return this.lose('the validity deadline passed before renewal', true);
     const sentAt = this.now();
     try {
-      const revision = await this.store.kv.put(
-        ClusterKeys.leader.name,
-        this.recordJson(hold.term),
-        {
-          previousSeq: hold.revision,
-        },
+      const revision = await this.store.update(
+        ClusterKeys.leader,
+        this.record(hold.term),
+        hold.revision,
       );
       return {
         outcome: 'renewed',
@@ -198,7 +197,7 @@ export class LeaderLease {
         ...this.setHold(hold.term, revision, sentAt),
       };
     } catch (error) {
-      if (isWrongLastSequence(error)) return this.recoverFromConflict(hold);
+      if (error instanceof RevisionConflictError) return this.recoverFromConflict(hold);
       const reason = error instanceof Error ? error.message : String(error);
       if (this.now() >= hold.validUntil)
         return this.lose(`renewal failed past the deadline: ${reason}`, true);
@@ -237,18 +236,18 @@ export class LeaderLease {
     this.lapsedHold = undefined;
     const sentAt = this.now();
     try {
-      const revision = await this.store.kv.put(
-        ClusterKeys.leader.name,
-        this.recordJson(lapsed.term),
-        { previousSeq: lapsed.revision },
+      const revision = await this.store.update(
+        ClusterKeys.leader,
+        this.record(lapsed.term),
+        lapsed.revision,
       );
       return { acquired: true, ...this.setHold(lapsed.term, revision, sentAt) };
     } catch (error) {
-      if (!isWrongLastSequence(error)) {
+      if (!(error instanceof RevisionConflictError)) {
         this.lapsedHold = lapsed;
         throw error;
       }
-      const observation = this.observe(await this.store.kv.get(ClusterKeys.leader.name));
+      const observation = this.observe(await this.store.entry(ClusterKeys.leader));
       return {
         acquired: false,
         holder: observation.record,
@@ -260,13 +259,15 @@ export class LeaderLease {
   private async write(term: number, previousRevision: number): Promise<AcquireResult> {
     const sentAt = this.now();
     try {
-      const revision = await this.store.kv.put(ClusterKeys.leader.name, this.recordJson(term), {
-        previousSeq: previousRevision,
-      });
+      const revision = await this.store.update(
+        ClusterKeys.leader,
+        this.record(term),
+        previousRevision,
+      );
       return { acquired: true, ...this.setHold(term, revision, sentAt) };
     } catch (error) {
-      if (!isWrongLastSequence(error)) throw error;
-      const observation = this.observe(await this.store.kv.get(ClusterKeys.leader.name));
+      if (!(error instanceof RevisionConflictError)) throw error;
+      const observation = this.observe(await this.store.entry(ClusterKeys.leader));
       const retryAt = observation.free ? this.now() : takeoverDueAt(observation.seenAt, this.ttlMs);
       return { acquired: false, holder: observation.record, retryAt };
     }
@@ -278,7 +279,7 @@ export class LeaderLease {
    * the deadline stays that of the last confirmed renewal, which is the safe side.
    */
   private async recoverFromConflict(hold: LeaseHold): Promise<RenewResult> {
-    const entry = await this.store.kv.get(ClusterKeys.leader.name);
+    const entry = await this.store.entry(ClusterKeys.leader);
     const record = this.observe(entry).record;
     if (
       entry &&
@@ -311,7 +312,7 @@ export class LeaderLease {
       () => {
         if (this.hold === hold) this.lose('the validity deadline passed without a renewal', true);
       },
-      Math.max(0, hold.validUntil - this.now()),
+      msUntil(hold.validUntil, this.now()),
     );
   }
 
@@ -375,7 +376,7 @@ export class LeaderLease {
    */
   private async lastTermInHistory(): Promise<number> {
     let term = 0;
-    const history = await this.store.kv.history({ key: ClusterKeys.leader.name });
+    const history = await this.store.history(ClusterKeys.leader);
     for await (const entry of history) {
       if (entry.operation === 'PUT') term = Math.max(term, this.decodeRecord(entry)?.term ?? 0);
     }
@@ -384,10 +385,6 @@ export class LeaderLease {
 
   private record(term: number): LeaseRecord {
     return create(LeaseRecordSchema, { member: this.member, term, ttl: this.ttlMs / 1000 });
-  }
-
-  private recordJson(term: number): string {
-    return toWireJson(LeaseRecordSchema, this.record(term));
   }
 }
 

@@ -16,7 +16,7 @@ export async function releaseLeaseOf(
   term: number,
 ): Promise<boolean> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
-    const entry = await store.kv.get(ClusterKeys.leader.name);
+    const entry = await store.entry(ClusterKeys.leader);
     if (!entry || entry.operation !== 'PUT') return false;
     let record;
     try {

@@ -1,5 +1,15 @@
 export { assertValidName, nameError, type NameKind } from './names.ts';
-export { holderDeadline, leaseMarginMs, renewalIntervalMs, takeoverDueAt } from './lease-timing.ts';
+export {
+  holderDeadline,
+  holderValidityMs,
+  leaderlessSince,
+  leaseMarginMs,
+  msUntil,
+  observerDeadline,
+  renewalIntervalMs,
+  takeoverDue,
+  takeoverDueAt,
+} from './lease-timing.ts';
 export {
   confirmedDeadline,
   leaseResumeVerdict,

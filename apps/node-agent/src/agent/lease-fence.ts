@@ -2,7 +2,9 @@ import { Logger } from '@nestjs/common';
 import { failsafeRoundDueAt } from '../../../../libs/domain/src/election/index.ts';
 import {
   confirmedDeadline,
+  holderValidityMs,
   leaseMarginMs,
+  observerDeadline,
   wokeFromStall,
 } from '../../../../libs/domain/src/index.ts';
 import type { LeaseConfirmation } from '../../../../libs/proto/src/index.ts';
@@ -91,14 +93,14 @@ export class LeaseFence {
     }
     const ttlMs = record.ttl > 0 ? record.ttl * 1_000 : this.cluster.ttlMs;
     const marginMs = leaseMarginMs(ttlMs);
-    const renewedUntil = sighting.receivedAt + ttlMs - marginMs;
+    const renewedUntil = observerDeadline(sighting.receivedAt, ttlMs, marginMs);
     const deadline = Math.max(renewedUntil, this.confirmedUntil);
     const now = performance.now();
     const failsafe = this.failsafe?.applies() ? this.failsafe : undefined;
     const roundDueAt = failsafeRoundDueAt(deadline, FAILSAFE_ROUND_BUDGET_MS);
     if (failsafe && now >= roundDueAt) {
       if (this.refusal !== undefined) return this.breach(`failsafe: ${this.refusal}`);
-      if (!this.round) this.startRound(failsafe, now, ttlMs - marginMs);
+      if (!this.round) this.startRound(failsafe, now, holderValidityMs(ttlMs, marginMs));
     } else {
       this.refusal = undefined;
     }
@@ -107,7 +109,9 @@ export class LeaseFence {
       if (this.confirmWithHolder && wokeFromStall(lateByMs, marginMs)) {
         return this.confirm(this.confirmWithHolder, this.term, lateByMs, marginMs / 2);
       }
-      return this.breach(`no renewal of the lease received for ${Math.round(ttlMs - marginMs)} ms`);
+      return this.breach(
+        `no renewal of the lease received for ${Math.round(holderValidityMs(ttlMs, marginMs))} ms`,
+      );
     }
     // Also when failsafe mode is off: it may be turned on before the deadline.
     const next = !this.round && now < roundDueAt ? roundDueAt : deadline;

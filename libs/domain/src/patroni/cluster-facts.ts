@@ -1,6 +1,6 @@
 import { haTimings } from '../election/ha-timings.ts';
 import type { DynamicConfig, JsonObject, MemberStatus } from './proto-types.ts';
-import { leaseMarginMs } from '../lease-timing.ts';
+import { observerDeadline } from '../lease-timing.ts';
 
 export type SynchronousMode = 'off' | 'on' | 'quorum';
 
@@ -133,8 +133,7 @@ export function clusterFactsOf(observation: ClusterObservation): ClusterFacts {
     viewFresh: nowMs - observation.confirmedAtMs < ttlMs,
     dcsLastSeen: Math.floor(observation.confirmedWallMs / 1000),
     leaderName: leader?.member || undefined,
-    leaseValid:
-      leader !== undefined && nowMs < leaderSeenAt + leaseTtlMs - leaseMarginMs(leaseTtlMs),
+    leaseValid: leader !== undefined && nowMs < observerDeadline(leaderSeenAt, leaseTtlMs),
     paused: config?.pause === true,
     failsafeMode: config?.failsafeMode === true,
     failsafeMembers: observation.failsafeMembers,
