@@ -12,4 +12,5 @@ export const AGENT_TIMEOUT_MS = {
   demote: 90_000,
   follow: 90_000,
   rewind: 600_000,
+  set_synchronous_standby_names: 5_000,
 } as const;

@@ -6,7 +6,6 @@ import {
   InitializeRecordSchema,
   type DynamicConfig,
 } from '../../../libs/proto/src/index.ts';
-import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import { announce, type ElectionContext } from './election-context.ts';
 
 /** The `bootstrap.dcs` section as the `config` key's message; unknown keys are dropped. */
@@ -43,7 +42,8 @@ export async function raceToBootstrap(context: ElectionContext): Promise<string>
     term: grant.term,
   });
   const reply = await context.agents
-    .request(member, 'bootstrap', { term: grant.term }, AGENT_TIMEOUT_MS.bootstrap)
+    .of(member)
+    .bootstrap(grant.term)
     .catch((error: unknown) => ({ ok: false, message: String(error), status: undefined }));
   if (!reply.ok) {
     // As Patroni: free the initialize key so that another member (or this one) can try again.

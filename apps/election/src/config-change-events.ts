@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ELECTION_CONTEXT } from './election-providers.ts';
 import type { ClusterView, LeaseHold } from '../../../libs/dcs/src/index.ts';
 import { DynamicConfigSchema, toWireJson } from '../../../libs/proto/src/index.ts';
 import { announce, type ElectionContext } from './election-context.ts';
@@ -7,10 +9,11 @@ import { announce, type ElectionContext } from './election-context.ts';
  * wrote it (the gateway, natronictl, or a hand-made KV write). A new leader starts from the config it
  * finds, without announcing it again.
  */
+@Injectable()
 export class ConfigChangeEvents {
   private last: { revision: number; keys: Record<string, string> } | undefined;
 
-  constructor(private readonly context: ElectionContext) {}
+  constructor(@Inject(ELECTION_CONTEXT) private readonly context: ElectionContext) {}
 
   async observe(view: ClusterView, hold: LeaseHold): Promise<void> {
     const entry = view.config;

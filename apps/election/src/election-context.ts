@@ -1,5 +1,4 @@
 import type { Logger } from '@nestjs/common';
-import type { AgentClient } from '../../../libs/agent-client/src/index.ts';
 import type {
   ClusterStore,
   ClusterView,
@@ -15,6 +14,7 @@ import {
 } from '../../../libs/domain/src/index.ts';
 import type { EventDraft, EventPublisher } from '../../../libs/events/src/index.ts';
 import type { MemberConfig } from '../../../libs/member-config/src/index.ts';
+import type { MemberAgents } from './member-agents.ts';
 
 /** What every part of one member's election shares. */
 export interface ElectionContext {
@@ -23,7 +23,7 @@ export interface ElectionContext {
   readonly store: ClusterStore;
   readonly watch: ClusterWatch;
   readonly lease: LeaderLease;
-  readonly agents: AgentClient;
+  readonly agents: MemberAgents;
   readonly events: EventPublisher;
   readonly logger: Logger;
 }

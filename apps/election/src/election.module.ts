@@ -3,7 +3,13 @@ import type { MemberConfig } from '../../../libs/member-config/src/index.ts';
 import { ServiceCoreModule } from '../../../libs/service-core/src/index.ts';
 import type { ServiceSettings } from '../../../libs/service-settings/src/index.ts';
 import { FailsafeNoticeController } from './failsafe-notice.controller.ts';
+import { ConfigChangeEvents } from './config-change-events.ts';
+import { ELECTION_PROVIDERS } from './election-providers.ts';
+import { FailsafeGrants } from './failsafe-grants.ts';
+import { FollowerDuties } from './follower-duties.ts';
 import { HaLoop } from './ha-loop.ts';
+import { MembershipEvents } from './membership-events.ts';
+import { SynchronousReplication } from './synchronous-replication.ts';
 
 /** Root module of the election service: the HA loop of one member. */
 @Module({})
@@ -16,7 +22,15 @@ export class ElectionModule {
       module: ElectionModule,
       imports: [ServiceCoreModule.forRoot(settings, config)],
       controllers: [FailsafeNoticeController],
-      providers: [HaLoop],
+      providers: [
+        ...ELECTION_PROVIDERS,
+        FollowerDuties,
+        SynchronousReplication,
+        MembershipEvents,
+        ConfigChangeEvents,
+        FailsafeGrants,
+        HaLoop,
+      ],
     };
   }
 }

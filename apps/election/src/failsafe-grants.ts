@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ELECTION_CONTEXT } from './election-providers.ts';
 import { takeoverDueAt } from '../../../libs/domain/src/index.ts';
 import { create } from '@bufbuild/protobuf';
 import type { Subscription } from '@nats-io/nats-core';
@@ -27,12 +29,13 @@ interface Grant {
  * cannot reach the `leader` key proves it alive for the next ttl. Until then this member follows it and
  * stays out of the leader race, which is what lets that primary stay writable.
  */
+@Injectable()
 export class FailsafeGrants {
   private grant: Grant | undefined;
   private subscription: Subscription | undefined;
 
   constructor(
-    private readonly context: ElectionContext,
+    @Inject(ELECTION_CONTEXT) private readonly context: ElectionContext,
     private readonly notices: FailsafeNotices,
   ) {}
 
@@ -102,12 +105,7 @@ export class FailsafeGrants {
   private async ownStatus(view: ClusterView): Promise<MemberStatus | undefined> {
     const { context } = this;
     try {
-      const reply = await context.agents.request(
-        context.member,
-        'status',
-        {},
-        AGENT_STATUS_TIMEOUT_MS,
-      );
+      const reply = await context.agents.of(context.member).status(AGENT_STATUS_TIMEOUT_MS);
       return reply.status;
     } catch (error) {
       if (!(error instanceof AgentUnreachableError)) throw error;

@@ -7,7 +7,7 @@ import {
   FailsafeNoticeSchema,
   WireDecodeError,
 } from '../../../libs/proto/src/index.ts';
-import { HaLoop } from './ha-loop.ts';
+import { FailsafeGrants } from './failsafe-grants.ts';
 
 /**
  * Patroni's `POST /failsafe` on the election's own listener: how a primary reaches this member when
@@ -19,7 +19,7 @@ export class FailsafeNoticeController {
   private readonly auth: BasicAuthCheck | undefined;
 
   constructor(
-    private readonly loop: HaLoop,
+    private readonly grants: FailsafeGrants,
     @Inject(MEMBER_CONFIG) config: MemberConfig,
   ) {
     const credentials = config.restapi.authentication;
@@ -38,7 +38,7 @@ export class FailsafeNoticeController {
       if (!(error instanceof WireDecodeError)) throw error;
       return send(reply, 400, error.message);
     }
-    const answer = await this.loop.acceptFailsafeNotice(notice);
+    const answer = await this.grants.decide(notice);
     if (!answer.accepted) return send(reply, 500, answer.message);
     send(reply.header('lsn', String(answer.lsn)), 200, 'Accepted');
   }

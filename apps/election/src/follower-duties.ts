@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ELECTION_CONTEXT } from './election-providers.ts';
 import type { ClusterView } from '../../../libs/dcs/src/index.ts';
 import {
   followerStep,
@@ -5,7 +7,6 @@ import {
   type FollowedLeader,
 } from '../../../libs/domain/src/election/index.ts';
 import type { LeaseRecord, MemberStatus } from '../../../libs/proto/src/index.ts';
-import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import type { ElectionContext } from './election-context.ts';
 
 /**
@@ -22,12 +23,9 @@ export async function cloneFromLeader(
     return { sentence: 'waiting for leader to bootstrap', awaited: leader };
   }
   context.logger.log({ msg: `bootstrap from leader '${leader}'` });
-  const reply = await context.agents.request(
-    context.member,
-    'clone',
-    { sourceMember: leader, sourceConnUrl: source.connUrl },
-    AGENT_TIMEOUT_MS.clone,
-  );
+  const reply = await context.agents
+    .of(context.member)
+    .clone({ sourceMember: leader, sourceConnUrl: source.connUrl });
   if (!reply.ok) {
     context.logger.error({ msg: `could not clone from ${leader}: ${reply.message}` });
     return { sentence: `could not bootstrap from leader '${leader}'` };
@@ -40,15 +38,16 @@ export async function cloneFromLeader(
  * request, and remembers what the agent was last told to follow and since when this replica has been
  * off the leader's timeline.
  */
+@Injectable()
 export class FollowerDuties {
   private followed: FollowedLeader | undefined;
   private offTimelineSince: number | undefined;
 
-  constructor(private readonly context: ElectionContext) {}
+  constructor(@Inject(ELECTION_CONTEXT) private readonly context: ElectionContext) {}
 
   /** One cycle's work as a follower of `leader`; returns what it did. */
   async follow(view: ClusterView, mine: MemberStatus, leader: LeaseRecord): Promise<string> {
-    const { member, agents } = this.context;
+    const agent = this.context.agents.of(this.context.member);
     const leaderStatus = view.members.get(leader.member)?.value;
     const postgres = {
       state: mine.state,
@@ -68,29 +67,18 @@ export class FollowerDuties {
       followed: this.followed,
     });
     const connUrl = leaderStatus?.connUrl ?? '';
-    const request = { term: leader.term, leader: leader.member, connUrl };
     switch (step.step) {
       case 'await_leader_status':
       case 'none':
         return step.sentence;
       case 'demote': {
-        await agents.request(
-          member,
-          'demote',
-          { ...request, mode: 'immediate' },
-          AGENT_TIMEOUT_MS.demote,
-        );
+        await agent.demote({ term: leader.term, leader: leader.member, mode: 'immediate' });
         this.followed = { member: leader.member, term: leader.term };
         return step.sentence;
       }
       case 'rewind': {
         this.offTimelineSince = undefined;
-        const reply = await agents.request(
-          member,
-          'rewind',
-          { term: leader.term, sourceConnUrl: connUrl },
-          AGENT_TIMEOUT_MS.rewind,
-        );
+        const reply = await agent.rewind({ term: leader.term, sourceConnUrl: connUrl });
         if (!reply.ok)
           this.context.logger.error({
             msg: `pg_rewind from ${leader.member} failed: ${reply.message}`,
@@ -98,7 +86,7 @@ export class FollowerDuties {
         return step.sentence;
       }
       case 'follow': {
-        const reply = await agents.request(member, 'follow', request, AGENT_TIMEOUT_MS.follow);
+        const reply = await agent.follow({ term: leader.term, leader: leader.member, connUrl });
         if (!reply.ok) {
           this.context.logger.error({ msg: `could not follow ${leader.member}: ${reply.message}` });
           return `not following ${leader.member} yet: the agent refused (${reply.message})`;

@@ -2,20 +2,12 @@ import { create } from '@bufbuild/protobuf';
 import {
   Inject,
   Injectable,
-  Logger,
+  type Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { AgentClient, AgentUnreachableError } from '../../../libs/agent-client/src/index.ts';
-import {
-  ClusterKeys,
-  ClusterStore,
-  ClusterWatch,
-  LeaderLease,
-  memberKey,
-  type ClusterView,
-} from '../../../libs/dcs/src/index.ts';
+import { AgentUnreachableError } from '../../../libs/agent-client/src/index.ts';
+import { ClusterKeys, memberKey, type ClusterView } from '../../../libs/dcs/src/index.ts';
 import {
   leaseMarginMs,
   leaseResumeVerdict,
@@ -29,34 +21,25 @@ import {
   runsAsPrimary,
   type CycleReport,
 } from '../../../libs/domain/src/election/index.ts';
-import { ensureEventStream, EventPublisher } from '../../../libs/events/src/index.ts';
-import { FailsafeNotices } from '../../../libs/failsafe/src/index.ts';
-import { MEMBER_CONFIG, type MemberConfig } from '../../../libs/member-config/src/index.ts';
 import { LeaseConfirmations } from '../../../libs/lease-confirmation/src/index.ts';
-import { InjectNatsConnection } from '../../../libs/nats/src/index.ts';
-import {
-  FailsafeReplySchema,
-  LeaseConfirmationSchema,
-  type FailsafeNotice,
-  type FailsafeReply,
-  type MemberStatus,
-} from '../../../libs/proto/src/index.ts';
+import { MEMBER_CONFIG, type MemberConfig } from '../../../libs/member-config/src/index.ts';
+import { LeaseConfirmationSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
 import {
   SERVICE_SETTINGS,
   type ServiceSettings,
 } from '../../../libs/service-settings/src/index.ts';
-import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import { raceToBootstrap } from './bootstrap-race.ts';
+import { ConfigChangeEvents } from './config-change-events.ts';
 import { announce, isPaused, timingsOf, type ElectionContext } from './election-context.ts';
+import { ELECTION_CONTEXT } from './election-providers.ts';
 import { FailsafeGrants } from './failsafe-grants.ts';
 import { maintainFailsafeTopology } from './failsafe-topology.ts';
 import { cloneFromLeader, FollowerDuties } from './follower-duties.ts';
 import { actAsLeader } from './leader-duties.ts';
 import { raceForLease } from './leader-race.ts';
 import { handleFailoverKey } from './manual-switchover.ts';
-import { acceptsConnections } from './postgres-reachability.ts';
-import { ConfigChangeEvents } from './config-change-events.ts';
 import { MembershipEvents } from './membership-events.ts';
+import { acceptsConnections } from './postgres-reachability.ts';
 import { SynchronousReplication } from './synchronous-replication.ts';
 
 const AGENT_RETRY_MS = 200;
@@ -93,13 +76,7 @@ const WAKING_KEYS = new Set([
  */
 @Injectable()
 export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('HaLoop');
-  private context!: ElectionContext;
-  private followers!: FollowerDuties;
-  private synchronous!: SynchronousReplication;
-  private membership!: MembershipEvents;
-  private configChanges!: ConfigChangeEvents;
-  private grants!: FailsafeGrants;
+  private readonly logger: Logger;
   private cycling = false;
   private cycleRequested = false;
   /**
@@ -116,43 +93,25 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   private lastReport: CycleReport | undefined;
 
   constructor(
-    @InjectNatsConnection() private readonly nc: NatsConnection,
     @Inject(SERVICE_SETTINGS) private readonly settings: ServiceSettings,
     @Inject(MEMBER_CONFIG) private readonly config: MemberConfig,
-  ) {}
+    @Inject(ELECTION_CONTEXT) private readonly context: ElectionContext,
+    private readonly followers: FollowerDuties,
+    private readonly synchronous: SynchronousReplication,
+    private readonly membership: MembershipEvents,
+    private readonly configChanges: ConfigChangeEvents,
+    private readonly grants: FailsafeGrants,
+    private readonly confirmations: LeaseConfirmations,
+  ) {
+    this.logger = context.logger;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
-    const { namespace, scope } = this.settings;
-    const member = this.config.name;
-    const store = await ClusterStore.open(this.nc, {
-      namespace,
-      scope,
-      replicas: this.config.nats.kv_replicas,
-      requestTimeoutMs: 2_000,
-    });
-    await ensureEventStream(this.nc, namespace, scope, { replicas: this.config.nats.kv_replicas });
-    const watch = await ClusterWatch.start(store);
+    const { member, lease, watch } = this.context;
     const timings = timingsOf(watch.view, this.config);
-    const lease = new LeaderLease(store, { member, ttlMs: timings.ttlMs });
-    await lease.start();
-    this.context = {
-      member,
-      config: this.config,
-      store,
-      watch,
-      lease,
-      agents: new AgentClient(this.nc, namespace, scope),
-      events: new EventPublisher(this.nc, { namespace, scope }),
-      logger: this.logger,
-    };
-    this.followers = new FollowerDuties(this.context);
-    this.synchronous = new SynchronousReplication(this.context);
-    this.membership = new MembershipEvents(this.context);
-    this.configChanges = new ConfigChangeEvents(this.context);
-    this.grants = new FailsafeGrants(this.context, new FailsafeNotices(this.nc, namespace, scope));
     await this.grants.start(this.settings.http);
     lease.onLost((reason, lapsed) => void this.leaseLost(reason, lapsed));
-    const confirmations = new LeaseConfirmations(this.nc, namespace, scope).answer(member, () => {
+    const confirming = this.confirmations.answer(member, () => {
       const hold = lease.held();
       return create(LeaseConfirmationSchema, {
         held: hold !== undefined,
@@ -160,7 +119,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         validForMs: hold ? msUntil(hold.validUntil, performance.now()) : 0,
       });
     });
-    this.stopConfirming = () => confirmations.unsubscribe();
+    this.stopConfirming = () => confirming.unsubscribe();
     watch.subscribe((_view, key) => {
       const awaited = this.awaitedMember;
       if (WAKING_KEYS.has(key) || (awaited !== undefined && key === memberKey(awaited).name)) {
@@ -182,13 +141,12 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
    * when the lease runs out, as if this election had died. To take a primary out for good, switch over
    * first, or stop its node-agent, which stops PostgreSQL and frees the lease.
    */
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.stopped = true;
     clearTimeout(this.cycleTimer);
     clearInterval(this.renewalTimer);
     this.stopConfirming?.();
-    const context = this.context;
-    if (!context) return;
+    const { context } = this;
     this.grants.stop();
     const hold = context.lease.held();
     if (hold) {
@@ -199,15 +157,6 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     }
     context.lease.stop();
     context.watch.stop();
-  }
-
-  /** A failsafe notice that reached this election over HTTP (see FailsafeNoticeController). */
-  acceptFailsafeNotice(notice: FailsafeNotice): Promise<FailsafeReply> {
-    if (!this.grants)
-      return Promise.resolve(
-        create(FailsafeReplySchema, { accepted: false, message: 'the election is starting' }),
-      );
-    return this.grants.decide(notice);
   }
 
   /** Asks for a cycle as soon as the current one (if any) ends. */
@@ -389,12 +338,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   private async askOwnStatus(): Promise<OwnStatusAnswer> {
     const { context } = this;
     try {
-      const reply = await context.agents.request(
-        context.member,
-        'status',
-        {},
-        AGENT_TIMEOUT_MS.status,
-      );
+      const reply = await context.agents.of(context.member).status();
       if (reply.status) return { answered: true, status: reply.status };
       return { answered: false, reason: `the agent of ${context.member} sent no status` };
     } catch (error) {
@@ -489,18 +433,12 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       this.wake();
       return;
     }
-    const mine = await context.agents
-      .request(context.member, 'status', {}, AGENT_TIMEOUT_MS.status)
-      .catch(() => undefined);
+    const agent = context.agents.of(context.member);
+    const mine = await agent.status().catch(() => undefined);
     if (mine?.status?.role === 'primary') {
       const leader = context.lease.observed()?.record?.member ?? '';
-      const reply = await context.agents
-        .request(
-          context.member,
-          'demote',
-          { term, leader, mode: 'immediate' },
-          AGENT_TIMEOUT_MS.demote,
-        )
+      const reply = await agent
+        .demote({ term, leader, mode: 'immediate' })
         .catch((error: unknown) => ({ ok: false, message: String(error) }));
       if (reply.ok)
         this.logger.warn({ msg: 'demoted self because failed to update leader lock in DCS', term });

@@ -3,7 +3,6 @@ import { ClusterKeys } from '../../../libs/dcs/src/index.ts';
 import { leaderStep, type LeaderStep } from '../../../libs/domain/src/election/index.ts';
 import { ClusterStatusSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
 import type { ClusterView, LeaseHold } from '../../../libs/dcs/src/index.ts';
-import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import { recordPromotion } from './cluster-history.ts';
 import { announce, type ElectionContext } from './election-context.ts';
 import { walPositionOf } from './peer-probe.ts';
@@ -31,12 +30,7 @@ export async function actAsLeader(
     case 'wait':
       break;
     case 'start_primary': {
-      const reply = await context.agents.request(
-        member,
-        'start',
-        { term: hold.term },
-        AGENT_TIMEOUT_MS.start,
-      );
+      const reply = await context.agents.of(member).start(hold.term);
       if (!reply.ok)
         logger.error({
           msg: `could not start PostgreSQL as primary: ${reply.message}`,
@@ -61,12 +55,7 @@ export async function promote(
   const { member, logger } = context;
   const previousLeader = view.leader?.value.member ?? '';
   const switchLsn = walPositionOf(mine);
-  const reply = await context.agents.request(
-    member,
-    'promote',
-    { term: hold.term },
-    AGENT_TIMEOUT_MS.promote,
-  );
+  const reply = await context.agents.of(member).promote(hold.term);
   if (!reply.ok) {
     logger.error({ msg: `could not promote ${member}: ${reply.message}`, term: hold.term });
     return false;

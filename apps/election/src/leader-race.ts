@@ -10,7 +10,6 @@ import {
 } from '../../../libs/domain/src/election/index.ts';
 import { leaderlessSince } from '../../../libs/domain/src/index.ts';
 import type { MemberStatus } from '../../../libs/proto/src/index.ts';
-import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import {
   announce,
   isPaused,
@@ -44,12 +43,7 @@ export async function raceForLease(
     // As Patroni's recover(): without a leader, start PostgreSQL read-only first; a running replica
     // may then race, and a former primary with the most WAL wins and is promoted.
     const term = observed?.lastTerm ?? 0;
-    const reply = await context.agents.request(
-      member,
-      'demote',
-      { term, leader: '', mode: 'fast' },
-      AGENT_TIMEOUT_MS.demote,
-    );
+    const reply = await context.agents.of(member).demote({ term, leader: '', mode: 'fast' });
     if (!reply.ok) logger.error({ msg: `could not start PostgreSQL read-only: ${reply.message}` });
     return {
       sentence: `no leader: starting PostgreSQL read-only before the leader race (${mine.state})`,

@@ -11,7 +11,6 @@ import {
   type HaTimings,
 } from '../../../libs/domain/src/election/index.ts';
 import { ClusterStatusSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
-import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import {
   announce,
   isPaused,
@@ -131,7 +130,8 @@ async function gracefulDemote(
     detail: { case: 'switchoverStarted', value: announced },
   });
   logger.log({ msg: `switchover: demoting myself in favour of ${candidate}`, term: hold.term });
-  const stopped = await agents.request(member, 'stop', { mode: 'fast' }, AGENT_TIMEOUT_MS.stop);
+  const agent = agents.of(member);
+  const stopped = await agent.stop('fast');
   // The agent reports the shutdown checkpoint of a clean stop: the last record this primary wrote.
   const shutdownCheckpoint = stopped.status?.xlogLocation;
   const caughtUp =
@@ -145,7 +145,7 @@ async function gracefulDemote(
         ? 'the agent did not report the shutdown checkpoint'
         : `${candidate} did not receive the shutdown checkpoint ${shutdownCheckpoint} within ${CATCH_UP_TIMEOUT_MS} ms`;
     logger.error({ msg: `switchover to ${candidate} abandoned: ${reason}`, term: hold.term });
-    await agents.request(member, 'start', { term: hold.term }, AGENT_TIMEOUT_MS.start);
+    await agent.start(hold.term);
     await announce(context, {
       kind: 'switchover_failed',
       member,
@@ -187,12 +187,7 @@ async function gracefulDemote(
     };
   }
   const connUrl = next.members.get(newLeader.member)?.value.connUrl ?? '';
-  await agents.request(
-    member,
-    'follow',
-    { term: newLeader.term, leader: newLeader.member, connUrl },
-    AGENT_TIMEOUT_MS.follow,
-  );
+  await agent.follow({ term: newLeader.term, leader: newLeader.member, connUrl });
   await announce(context, {
     kind: 'switchover_completed',
     member,
@@ -224,7 +219,8 @@ async function candidateHolds(
   const deadline = performance.now() + CATCH_UP_TIMEOUT_MS;
   while (performance.now() < deadline) {
     const reply = await context.agents
-      .request(candidate, 'status', {}, AGENT_TIMEOUT_MS.status)
+      .of(candidate)
+      .status()
       .catch(() => undefined);
     const received = reply?.status?.xlog?.receivedLocation ?? 0;
     if (received > lsn) return true;

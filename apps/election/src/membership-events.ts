@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ELECTION_CONTEXT } from './election-providers.ts';
 import { liveMembers, type ClusterView, type LeaseHold } from '../../../libs/dcs/src/index.ts';
 import { announce, type ElectionContext } from './election-context.ts';
 
@@ -5,10 +7,11 @@ import { announce, type ElectionContext } from './election-context.ts';
  * The leader announces members that join the cluster and members whose status went silent for longer
  * than ttl (or whose key vanished). Only the lease holder does, so each change is announced once.
  */
+@Injectable()
 export class MembershipEvents {
   private present: Set<string> | undefined;
 
-  constructor(private readonly context: ElectionContext) {}
+  constructor(@Inject(ELECTION_CONTEXT) private readonly context: ElectionContext) {}
 
   async observe(view: ClusterView, hold: LeaseHold, ttlMs: number): Promise<void> {
     const alive = new Set(liveMembers(view, ttlMs));

@@ -1,6 +1,7 @@
-import { AgentClient, AgentUnreachableError } from '../../../libs/agent-client/src/index.ts';
+import { AgentUnreachableError } from '../../../libs/agent-client/src/index.ts';
 import type { RaceParticipant } from '../../../libs/domain/src/election/index.ts';
 import type { MemberStatus } from '../../../libs/proto/src/index.ts';
+import type { MemberAgents } from './member-agents.ts';
 
 export type ProbedMember = RaceParticipant & {
   readonly running: boolean;
@@ -46,14 +47,14 @@ export function participantOf(status: MemberStatus, inMaintenance = false): Prob
  * a member that does not answer in time does not take part.
  */
 export async function probeMembers(
-  agents: AgentClient,
+  agents: MemberAgents,
   members: readonly string[],
   maintenance: (member: string) => boolean,
 ): Promise<ProbedMember[]> {
   const answers = await Promise.all(
     members.map(async (member) => {
       try {
-        const reply = await agents.request(member, 'status', {}, PEER_PROBE_TIMEOUT_MS);
+        const reply = await agents.of(member).status(PEER_PROBE_TIMEOUT_MS);
         return reply.ok && reply.status
           ? participantOf(reply.status, maintenance(member))
           : undefined;

@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ELECTION_CONTEXT } from './election-providers.ts';
 import { create } from '@bufbuild/protobuf';
 import { ClusterKeys, type ClusterView, type LeaseHold } from '../../../libs/dcs/src/index.ts';
 import {
@@ -8,7 +10,6 @@ import {
 } from '../../../libs/domain/src/election/index.ts';
 import { synchronousModeOf, syncStandbyNames } from '../../../libs/domain/src/index.ts';
 import { SyncStateSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
-import { AGENT_TIMEOUT_MS } from './agent-timeouts.ts';
 import type { ElectionContext } from './election-context.ts';
 import { participantOf } from './peer-probe.ts';
 
@@ -17,11 +18,12 @@ import { participantOf } from './peer-probe.ts';
  * PostgreSQL before the `sync` key publishes them, and leave the key before PostgreSQL stops waiting
  * for them, so that every member the key names holds every acknowledged transaction.
  */
+@Injectable()
 export class SynchronousReplication {
   /** The value this leader last had its agent set, so that it is sent again only when it changes. */
   private applied: { term: number; value: string } | undefined;
 
-  constructor(private readonly context: ElectionContext) {}
+  constructor(@Inject(ELECTION_CONTEXT) private readonly context: ElectionContext) {}
 
   async maintain(view: ClusterView, mine: MemberStatus, hold: LeaseHold): Promise<void> {
     const { member, store } = this.context;
@@ -79,12 +81,7 @@ export class SynchronousReplication {
   private async apply(hold: LeaseHold, value: string): Promise<void> {
     if (this.applied?.term === hold.term && this.applied.value === value) return;
     const { member, agents, logger } = this.context;
-    const reply = await agents.request(
-      member,
-      'set_synchronous_standby_names',
-      { term: hold.term, value },
-      AGENT_TIMEOUT_MS.status * 5,
-    );
+    const reply = await agents.of(member).setSynchronousStandbyNames(hold.term, value);
     if (!reply.ok) {
       logger.error({
         msg: `could not set synchronous_standby_names: ${reply.message}`,
