@@ -35,7 +35,6 @@ async function main(): Promise<void> {
       const sentAt = performance.now();
       const receiving = iterator.next();
       await publisher.publish({
-        kind: 'failover',
         member: 'pg2',
         detail: { case: 'failover', value: { oldLeader: 'pg1', newLeader: 'pg2' } },
       });

@@ -27,7 +27,6 @@ describe('NatroniClient events against a real nats-server', () => {
 
   const failover = (oldLeader: string, newLeader: string) =>
     publisher.publish({
-      kind: 'failover',
       member: newLeader,
       term: 7,
       detail: {
@@ -58,7 +57,6 @@ describe('NatroniClient events against a real nats-server', () => {
     const subscription = await client.events({ kinds: ['failover'] });
     const iterator = subscription[Symbol.asyncIterator]();
     await publisher.publish({
-      kind: 'lease_renewed',
       member: 'pg1',
       detail: { case: 'leaseRenewed', value: { latencyMs: 1 } },
     });

@@ -14,7 +14,7 @@ Latest checkpoint's PrevTimeLineID:   2
 test('the shutdown checkpoint and timeline of a cleanly stopped cluster', () => {
   expect(parseControlData(SHUT_DOWN)).toEqual({
     clusterState: 'shut down',
-    checkpointLsn: 0x3000028,
+    checkpointWalPosition: 0x3000028,
     timeline: 2,
   });
 });
@@ -22,7 +22,7 @@ test('the shutdown checkpoint and timeline of a cleanly stopped cluster', () => 
 test('missing fields stay unknown', () => {
   expect(parseControlData('Database cluster state: in production\n')).toEqual({
     clusterState: 'in production',
-    checkpointLsn: undefined,
+    checkpointWalPosition: undefined,
     timeline: undefined,
   });
 });

@@ -43,7 +43,7 @@ function race(extra: Partial<LeaderRaceFacts> = {}): LeaderRaceFacts {
     me: participant('pg2', 1000),
     peers: [participant('pg3', 900)],
     paused: false,
-    leaderOptime: 1000,
+    leaderWalPosition: 1000,
     maximumLagOnFailover: 1_048_576,
     clusterTimeline: 2,
     syncMembers: undefined,
@@ -87,7 +87,7 @@ describe('leaderRaceVerdict', () => {
     ['nofailover', { me: participant('pg2', 1000, { noFailover: true }) }, /nofailover/],
     ['in maintenance', { me: participant('pg2', 1000, { inMaintenance: true }) }, /maintenance/],
     ['not running', { me: { ...participant('pg2', 1000), running: false } }, /not running/],
-    ['lagging', { leaderOptime: 1000 + 2_000_000 }, /exceeds maximum replication lag/],
+    ['lagging', { leaderWalPosition: 1000 + 2_000_000 }, /exceeds maximum replication lag/],
     [
       'on an old timeline',
       { me: participant('pg2', 1000, { timeline: 1 }) },
@@ -126,7 +126,9 @@ describe('leaderRaceVerdict', () => {
   });
 
   test('the named candidate races even when lagging', () => {
-    expect(leaderRaceVerdict(race({ manualCandidate: 'pg2', leaderOptime: 10_000_000 }))).toEqual({
+    expect(
+      leaderRaceVerdict(race({ manualCandidate: 'pg2', leaderWalPosition: 10_000_000 })),
+    ).toEqual({
       race: true,
     });
   });
@@ -141,7 +143,7 @@ describe('switchover', () => {
       participant('pg3', 1000),
       participant('pg4', 1000, { noFailover: true }),
     ],
-    leaderOptime: 1000,
+    leaderWalPosition: 1000,
     maximumLagOnFailover: 1_048_576,
     syncStandbys: undefined,
   };
@@ -154,7 +156,7 @@ describe('switchover', () => {
     expect(
       switchoverCandidates({ ...facts, syncStandbys: ['pg2'] }).map((peer) => peer.name),
     ).toEqual(['pg2']);
-    expect(switchoverCandidates({ ...facts, leaderOptime: 5_000_000 })).toEqual([]);
+    expect(switchoverCandidates({ ...facts, leaderWalPosition: 5_000_000 })).toEqual([]);
   });
 
   test('a scheduled switchover waits, acts, or is dropped when stale', () => {

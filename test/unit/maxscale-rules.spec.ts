@@ -358,7 +358,7 @@ describe('maintenance takes a member out of the read endpoints', () => {
     standbyCluster: false,
     synchronousMode: 'off',
     syncStandbys: [],
-    leaderOptime: 0,
+    leaderWalPosition: 0,
     maximumLagOnFailover: 1048576,
     ttlMs: 30_000,
   };

@@ -27,7 +27,7 @@ const cluster: ClusterFacts = {
   standbyCluster: false,
   synchronousMode: 'off',
   syncStandbys: [],
-  leaderOptime: 1024,
+  leaderWalPosition: 1024,
   maximumLagOnFailover: 1048576,
   ttlMs: TTL_MS,
 };

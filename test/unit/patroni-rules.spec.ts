@@ -59,7 +59,7 @@ describe('health verdicts', () => {
     standbyCluster: false,
     synchronousMode: 'off',
     syncStandbys: [],
-    leaderOptime: 100 * 1024 * 1024,
+    leaderWalPosition: 100 * 1024 * 1024,
     maximumLagOnFailover: 1048576,
     ttlMs: 30_000,
   };

@@ -1,5 +1,6 @@
 import { create, type DescMessage } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { eventKindOf, type EventDetail } from '../../libs/events/src/index.ts';
 import {
   decodeWire,
   DynamicConfigSchema,
@@ -214,5 +215,17 @@ describe('bus wire codec', () => {
     expect(decodeError(LeaseRecordSchema, new Uint8Array([0x7b, 0xff, 0x7d])).message).toMatch(
       /^natroni\.v1\.LeaseRecord: invalid UTF-8: /,
     );
+  });
+});
+
+describe('eventKindOf', () => {
+  test("every event's kind is its detail's case as the proto names it", () => {
+    const detail = EventSchema.oneofs.find((oneof) => oneof.name === 'detail');
+    const cases = detail?.fields ?? [];
+    expect(cases.length).toBeGreaterThan(10);
+    for (const field of cases) {
+      expect(eventKindOf(field.localName as EventDetail['case'])).toBe(field.name);
+    }
+    expect(eventKindOf('leaseLost')).toBe('lease_lost');
   });
 });

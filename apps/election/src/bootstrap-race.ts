@@ -63,7 +63,6 @@ export async function raceToBootstrap(context: ElectionContext): Promise<string>
     if (!(error instanceof RevisionConflictError)) throw error;
   }
   await announce(context, {
-    kind: 'leader_elected',
     member,
     term: grant.term,
     timeline: reply.status?.timeline ?? 1,

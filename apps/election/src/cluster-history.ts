@@ -18,7 +18,7 @@ const PROMOTION_REASON = 'no recovery target specified';
 export async function recordPromotion(
   context: ElectionContext,
   endedTimeline: number,
-  switchLsn: number,
+  switchWalPosition: number,
 ): Promise<void> {
   const current = await context.store.get(ClusterKeys.history);
   const entries: HistoryEntry[] = [...(current?.value.entries ?? [])];
@@ -26,7 +26,7 @@ export async function recordPromotion(
   entries.push(
     create(HistoryEntrySchema, {
       timeline: endedTimeline,
-      switchLsn,
+      switchLsn: switchWalPosition,
       reason: PROMOTION_REASON,
       timestamp: isoUtc(Date.now()),
       newLeader: context.member,

@@ -37,7 +37,6 @@ export class ConfigChangeEvents {
       term: hold.term,
     });
     await announce(this.context, {
-      kind: 'config_changed',
       member: this.context.member,
       term: hold.term,
       detail: { case: 'configChanged', value: { changedKeys } },

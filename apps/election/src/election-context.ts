@@ -12,7 +12,11 @@ import {
   synchronousModeOf,
   syncStandbyNames,
 } from '../../../libs/domain/src/index.ts';
-import type { EventDraft, EventPublisher } from '../../../libs/events/src/index.ts';
+import {
+  eventKindOf,
+  type EventDraft,
+  type EventPublisher,
+} from '../../../libs/events/src/index.ts';
 import type { MemberConfig } from '../../../libs/member-config/src/index.ts';
 import type { MemberAgents } from './member-agents.ts';
 
@@ -42,7 +46,10 @@ export async function announce(context: ElectionContext, draft: EventDraft): Pro
   try {
     await context.events.publish(draft);
   } catch (error) {
-    context.logger.warn({ msg: `could not publish the ${draft.kind} event`, err: error });
+    context.logger.warn({
+      msg: `could not publish the ${eventKindOf(draft.detail.case)} event`,
+      err: error,
+    });
   }
 }
 

@@ -372,7 +372,6 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     const { context } = this;
     await context.lease.release();
     await announce(context, {
-      kind: 'lease_lost',
       member: context.member,
       term,
       detail: {
@@ -392,7 +391,6 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     const result = await context.lease.renew();
     if (result.outcome === 'renewed') {
       await announce(context, {
-        kind: 'lease_renewed',
         member: context.member,
         term: result.term,
         detail: { case: 'leaseRenewed', value: { latencyMs: result.latencyMs } },
@@ -414,7 +412,6 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.logger.error({ msg: `lost the lease: ${reason}`, term });
     // Not awaited: NATS may be what failed, and the event must never delay the demotion.
     void announce(context, {
-      kind: 'lease_lost',
       member: context.member,
       term,
       detail: { case: 'leaseLost', value: { reason } },

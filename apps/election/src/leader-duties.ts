@@ -10,7 +10,7 @@ import { walPositionOf } from './peer-probe.ts';
 /**
  * What the lease holder does each cycle (docs/ha.md): leaderStep's verdict turned into the agent's
  * request, so that its PostgreSQL is the primary under its term; a running primary publishes its
- * WAL position in the `status` key. Returns the step and its sentence.
+ * WAL position in the `status` key (Patroni's `optime`). Returns the step and its sentence.
  */
 export async function actAsLeader(
   context: ElectionContext,
@@ -22,7 +22,7 @@ export async function actAsLeader(
   const step = leaderStep({ member, term: hold.term, postgres: mine });
   switch (step.step) {
     case 'lead':
-      await publishOptime(context, view, walPositionOf(mine));
+      await publishWalPosition(context, view, walPositionOf(mine));
       break;
     case 'promote':
       await promote(context, view, mine, hold, performance.now());
@@ -54,7 +54,7 @@ export async function promote(
 ): Promise<boolean> {
   const { member, logger } = context;
   const previousLeader = view.leader?.value.member ?? '';
-  const switchLsn = walPositionOf(mine);
+  const switchWalPosition = walPositionOf(mine);
   const reply = await context.agents.of(member).promote(hold.term);
   if (!reply.ok) {
     logger.error({ msg: `could not promote ${member}: ${reply.message}`, term: hold.term });
@@ -68,22 +68,23 @@ export async function promote(
     term: hold.term,
     timeline,
   });
-  if (endedTimeline > 0) await recordPromotion(context, endedTimeline, switchLsn);
-  await publishOptime(context, view, reply.status ? walPositionOf(reply.status) : switchLsn);
-  const common = { member, term: hold.term, timeline, lsn: switchLsn };
+  if (endedTimeline > 0) await recordPromotion(context, endedTimeline, switchWalPosition);
+  await publishWalPosition(
+    context,
+    view,
+    reply.status ? walPositionOf(reply.status) : switchWalPosition,
+  );
+  const common = { member, term: hold.term, timeline, lsn: switchWalPosition };
   await announce(context, {
-    kind: 'leader_elected',
     ...common,
     detail: { case: 'leaderElected', value: { previousLeader } },
   });
   await announce(context, {
-    kind: 'role_changed',
     ...common,
     detail: { case: 'roleChanged', value: { fromRole: mine.role, toRole: 'primary' } },
   });
   if (previousLeader !== '' && previousLeader !== member && !view.failover) {
     await announce(context, {
-      kind: 'failover',
       ...common,
       detail: {
         case: 'failover',
@@ -99,11 +100,11 @@ export async function promote(
   return true;
 }
 
-async function publishOptime(
+async function publishWalPosition(
   context: ElectionContext,
   view: ClusterView,
-  optime: number,
+  walPosition: number,
 ): Promise<void> {
-  if (optime === 0 || view.status?.value.optime === optime) return;
-  await context.store.put(ClusterKeys.status, create(ClusterStatusSchema, { optime }));
+  if (walPosition === 0 || view.status?.value.optime === walPosition) return;
+  await context.store.put(ClusterKeys.status, create(ClusterStatusSchema, { optime: walPosition }));
 }

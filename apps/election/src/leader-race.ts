@@ -68,7 +68,7 @@ export async function raceForLease(
     me: participantOf(mine, memberInMaintenance(view, member)),
     peers,
     paused: false,
-    leaderOptime: view.status?.value.optime ?? 0,
+    leaderWalPosition: view.status?.value.optime ?? 0,
     maximumLagOnFailover: timings.maximumLagOnFailover,
     clusterTimeline: undefined,
     syncMembers: syncMembersOf(view),
@@ -87,7 +87,7 @@ export async function raceForLease(
     };
   }
   logger.log({
-    msg: `acquired the lease: term ${result.term}, promoting ${member} (wal position ${walPositionOf(mine)}, last leader optime ${view.status?.value.optime ?? 'unknown'})`,
+    msg: `acquired the lease: term ${result.term}, promoting ${member} (wal position ${walPositionOf(mine)}, last leader wal position ${view.status?.value.optime ?? 'unknown'})`,
     term: result.term,
     peers: peers.map((peer) => `${peer.name}@${peer.walPosition}`),
   });
@@ -103,7 +103,6 @@ export async function raceForLease(
   if (promoted)
     return { sentence: `won the leader race: ${member} leads with lease term ${result.term}` };
   await announce(context, {
-    kind: 'lease_lost',
     member,
     term: result.term,
     detail: { case: 'leaseLost', value: { reason: 'promotion failed: lease released' } },

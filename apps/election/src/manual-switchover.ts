@@ -81,7 +81,7 @@ export async function handleFailoverKey(
     leader: member,
     candidate: request.member,
     peers,
-    leaderOptime: walPositionOf(mine),
+    leaderWalPosition: walPositionOf(mine),
     maximumLagOnFailover: timings.maximumLagOnFailover,
     syncStandbys: syncMembersOf(view),
   });
@@ -92,7 +92,6 @@ export async function handleFailoverKey(
   };
   if (!candidate) {
     await announce(context, {
-      kind: 'switchover_failed',
       member,
       term: hold.term,
       detail: {
@@ -122,7 +121,6 @@ async function gracefulDemote(
   const startedAt = performance.now();
   const announced = { ...details, candidate };
   await announce(context, {
-    kind: 'switchover_started',
     member,
     term: hold.term,
     timeline: mine.timeline ?? 0,
@@ -147,7 +145,6 @@ async function gracefulDemote(
     logger.error({ msg: `switchover to ${candidate} abandoned: ${reason}`, term: hold.term });
     await agent.start(hold.term);
     await announce(context, {
-      kind: 'switchover_failed',
       member,
       term: hold.term,
       detail: {
@@ -189,7 +186,6 @@ async function gracefulDemote(
   const connUrl = next.members.get(newLeader.member)?.value.connUrl ?? '';
   await agent.follow({ term: newLeader.term, leader: newLeader.member, connUrl });
   await announce(context, {
-    kind: 'switchover_completed',
     member,
     term: newLeader.term,
     detail: {
@@ -208,13 +204,13 @@ async function gracefulDemote(
 }
 
 /**
- * Polls the candidate's agent until it has received the record that starts at `lsn` (its received
+ * Polls the candidate's agent until it has received the record that starts at `walPosition` (its received
  * position, the end of what it holds, is then past that start), within CATCH_UP_TIMEOUT_MS.
  */
 async function candidateHolds(
   context: ElectionContext,
   candidate: string,
-  lsn: number,
+  walPosition: number,
 ): Promise<boolean> {
   const deadline = performance.now() + CATCH_UP_TIMEOUT_MS;
   while (performance.now() < deadline) {
@@ -223,7 +219,7 @@ async function candidateHolds(
       .status()
       .catch(() => undefined);
     const received = reply?.status?.xlog?.receivedLocation ?? 0;
-    if (received > lsn) return true;
+    if (received > walPosition) return true;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return false;

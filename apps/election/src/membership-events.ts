@@ -26,7 +26,6 @@ export class MembershipEvents {
       const status = view.members.get(name)?.value;
       this.context.logger.log({ msg: `member ${name} joined the cluster`, term });
       await announce(this.context, {
-        kind: 'member_joined',
         member: name,
         term,
         detail: {
@@ -48,7 +47,6 @@ export class MembershipEvents {
         : 'its member key was removed';
       this.context.logger.warn({ msg: `member ${name} lost: ${reason}`, term });
       await announce(this.context, {
-        kind: 'member_lost',
         member: name,
         term,
         detail: {

@@ -5,7 +5,7 @@ import {
   SERVICE_SETTINGS,
   type ServiceSettings,
 } from '../../../libs/service-settings/src/index.ts';
-import { ClusterObserver } from './cluster-observer.ts';
+import { LiveCluster } from '../../../libs/live-cluster/src/index.ts';
 import { EventMetrics } from './event-metrics.ts';
 import { PatroniMemberMetrics } from './patroni-member-metrics.ts';
 
@@ -17,7 +17,7 @@ export class ClusterMetrics {
   readonly events: EventMetrics;
 
   constructor(
-    private readonly observer: ClusterObserver,
+    private readonly cluster: LiveCluster,
     @Inject(SERVICE_SETTINGS) settings: ServiceSettings,
   ) {
     this.events = new EventMetrics(this.registry, settings.scope);
@@ -29,7 +29,7 @@ export class ClusterMetrics {
 
   async render(): Promise<string> {
     const now = performance.now();
-    this.members.update(this.observer.members(now), this.observer.facts(now), Date.now());
+    this.members.update(this.cluster.members(now), this.cluster.facts(now), Date.now());
     return withPostgresStateValues(await this.registry.metrics());
   }
 }

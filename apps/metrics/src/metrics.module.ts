@@ -3,7 +3,7 @@ import { ServiceCoreModule } from '../../../libs/service-core/src/index.ts';
 import type { MemberConfig } from '../../../libs/member-config/src/index.ts';
 import type { ServiceSettings } from '../../../libs/service-settings/src/index.ts';
 import { ClusterMetrics } from './cluster-metrics.ts';
-import { ClusterObserver } from './cluster-observer.ts';
+import { LiveCluster } from '../../../libs/live-cluster/src/index.ts';
 import { EventTail } from './event-tail.ts';
 import { MetricsController } from './metrics.controller.ts';
 
@@ -15,7 +15,7 @@ export class MetricsModule {
       module: MetricsModule,
       imports: [ServiceCoreModule.forRoot(settings, config)],
       controllers: [MetricsController],
-      providers: [ClusterObserver, ClusterMetrics, EventTail],
+      providers: [LiveCluster, ClusterMetrics, EventTail],
     };
   }
 }

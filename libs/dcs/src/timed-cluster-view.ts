@@ -88,8 +88,10 @@ export class TimedClusterView {
       leader,
       leaderSeenAtMs: this.receivedAt.get(ClusterKeys.leader.name),
       syncStandby: view.sync?.value.syncStandby,
-      statusOptime: view.status?.value.optime,
-      leaderXlogLocation: leader ? view.members.get(leader.member)?.value.xlogLocation : undefined,
+      statusWalPosition: view.status?.value.optime,
+      leaderMemberWalPosition: leader
+        ? view.members.get(leader.member)?.value.xlogLocation
+        : undefined,
       failsafeMembers: Object.keys(view.failsafe?.value.members ?? {}),
     });
   }

@@ -5,7 +5,7 @@ export interface ControlData {
   /** "Database cluster state", e.g. "shut down", "shut down in recovery", "in production". */
   readonly clusterState: string | undefined;
   /** Start of the last checkpoint record: after a clean shutdown, the shutdown checkpoint. */
-  readonly checkpointLsn: number | undefined;
+  readonly checkpointWalPosition: number | undefined;
   readonly timeline: number | undefined;
 }
 
@@ -21,7 +21,7 @@ export function parseControlData(output: string): ControlData {
   const timeline = Number(fields.get("Latest checkpoint's TimeLineID"));
   return {
     clusterState: fields.get('Database cluster state'),
-    checkpointLsn: checkpoint ? parseLsn(checkpoint) : undefined,
+    checkpointWalPosition: checkpoint ? parseLsn(checkpoint) : undefined,
     timeline: Number.isInteger(timeline) && timeline > 0 ? timeline : undefined,
   };
 }

@@ -6,11 +6,23 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { EventSchema, toWireJson, type Event } from '../../proto/src/index.ts';
 import { eventSubject } from './event-stream.ts';
 
-/** An event without the envelope fields the publisher fills in. */
-export type EventDraft = Omit<
-  Exclude<MessageInitShape<typeof EventSchema>, Event>,
-  'scope' | 'occurredAt'
-> & { kind: string; member: string };
+type EventInit = Exclude<MessageInitShape<typeof EventSchema>, Event>;
+/** An event's detail: one case of the `detail` oneof, which names the event. */
+export type EventDetail = Exclude<EventInit['detail'], { case: undefined } | undefined>;
+
+/**
+ * An event without the fields the publisher fills in: the envelope (`scope`, `occurredAt`) and
+ * `kind`, which is the detail's case spelled as on the wire (`leaseLost` → `lease_lost`).
+ */
+export type EventDraft = Omit<EventInit, 'scope' | 'occurredAt' | 'kind' | 'detail'> & {
+  member: string;
+  detail: EventDetail;
+};
+
+/** The `kind` of an event, and the last token of its subject: its detail's case in snake case. */
+export function eventKindOf(detailCase: EventDetail['case']): string {
+  return detailCase.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
 
 export interface EventPublisherOptions {
   namespace: string;
@@ -36,6 +48,7 @@ export class EventPublisher {
   async publish(draft: EventDraft): Promise<Event> {
     const event = create(EventSchema, {
       ...draft,
+      kind: eventKindOf(draft.detail.case),
       id: draft.id ?? nuid.next(),
       scope: this.options.scope,
       occurredAt: timestampFromMs(Date.now()),

@@ -1,2 +1,8 @@
 export { ensureEventStream, eventStreamName, eventSubject } from './event-stream.ts';
-export { EventPublisher, type EventDraft, type EventPublisherOptions } from './event-publisher.ts';
+export {
+  eventKindOf,
+  EventPublisher,
+  type EventDetail,
+  type EventDraft,
+  type EventPublisherOptions,
+} from './event-publisher.ts';

@@ -13,7 +13,7 @@ import {
   type ServerFacts,
 } from '../../../../libs/domain/src/index.ts';
 import type { MemberStatus, ServerRecord } from '../../../../libs/proto/src/index.ts';
-import { LiveCluster } from '../patroni/live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 import { connectionsOf, UnmanagedServerMonitor } from './unmanaged-server-monitor.ts';
 import { V1_SETTINGS, type V1Settings } from './v1-settings.ts';
 
@@ -125,7 +125,8 @@ export class ServerInventory implements ObjectDirectory {
         status?.role === 'replica' &&
         (place.masterId !== -1 || status.replicationState === 'streaming');
       const caughtUp =
-        slave && (status.xlog?.replayedLocation ?? status.replayLsn ?? 0) >= facts.leaderOptime;
+        slave &&
+        (status.xlog?.replayedLocation ?? status.replayLsn ?? 0) >= facts.leaderWalPosition;
       const connections = status?.connections;
       const serverFacts: ServerFacts = {
         name,

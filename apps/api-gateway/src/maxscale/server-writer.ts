@@ -29,7 +29,7 @@ import {
   type ServerRecord,
 } from '../../../../libs/proto/src/index.ts';
 import { AgentCommands } from '../patroni/agent-commands.ts';
-import { LiveCluster } from '../patroni/live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 import { ServerInventory, type InventoryServer } from './server-inventory.ts';
 import { UnmanagedServerMonitor } from './unmanaged-server-monitor.ts';
 

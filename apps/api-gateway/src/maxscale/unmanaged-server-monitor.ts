@@ -28,7 +28,7 @@ import {
   type ServerRecord,
 } from '../../../../libs/proto/src/index.ts';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway-settings.ts';
-import { LiveCluster } from '../patroni/live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 import { V1_SETTINGS, type V1Settings } from './v1-settings.ts';
 
 const UNREACHABLE: ServerObservation = create(ServerObservationSchema, {});

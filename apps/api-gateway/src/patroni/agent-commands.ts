@@ -8,7 +8,7 @@ import {
 } from '../../../../libs/agent-client/src/index.ts';
 import { InjectNatsConnection } from '../../../../libs/nats/src/index.ts';
 import { WireDecodeError, type CommandReply } from '../../../../libs/proto/src/index.ts';
-import { LiveCluster } from './live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 import { PatroniHttpError } from './patroni-http-error.ts';
 
 /** The agents' commands for the HTTP API: an agent that cannot be asked becomes Patroni's 503. */

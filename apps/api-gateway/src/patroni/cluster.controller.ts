@@ -6,7 +6,7 @@ import {
   historyDocument,
   presentMembers,
 } from '../../../../libs/domain/src/index.ts';
-import { LiveCluster } from './live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 import { sendJson } from './plain-reply.ts';
 
 /** Cluster-wide state: the same answer on every listener (`/cluster`, `/history`); a gone member is not listed. */

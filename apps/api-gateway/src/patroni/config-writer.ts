@@ -7,7 +7,7 @@ import {
   toWireJson,
   type DynamicConfig,
 } from '../../../../libs/proto/src/index.ts';
-import { LiveCluster } from './live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 import { PatroniHttpError } from './patroni-http-error.ts';
 
 /** How many times a compare-and-set write is retried on a fresh read before the 409. */

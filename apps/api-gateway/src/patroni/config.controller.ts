@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DynamicConfigSchema, toWireJson } from '../../../../libs/proto/src/index.ts';
 import { BasicAuthGuard } from './basic-auth.guard.ts';
 import { ConfigWriter } from './config-writer.ts';
-import { LiveCluster } from './live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 import { PatroniHttpError } from './patroni-http-error.ts';
 import { sendJson } from './plain-reply.ts';
 import { jsonBody } from './request-body.ts';

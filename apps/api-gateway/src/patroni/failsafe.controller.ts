@@ -6,7 +6,7 @@ import { FailsafeNotices, FailsafeUnreachableError } from '../../../../libs/fail
 import { InjectNatsConnection } from '../../../../libs/nats/src/index.ts';
 import { BasicAuthGuard } from './basic-auth.guard.ts';
 import { FailsafeNoticeDto } from './dto/failsafe-notice.dto.ts';
-import { LiveCluster } from './live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 import { PatroniHttpError } from './patroni-http-error.ts';
 import { sendJson, sendPlain } from './plain-reply.ts';
 import { jsonBody, validated } from './request-body.ts';

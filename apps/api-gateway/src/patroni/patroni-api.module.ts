@@ -7,7 +7,7 @@ import { ClusterController } from './cluster.controller.ts';
 import { ConfigController } from './config.controller.ts';
 import { ConfigWriter } from './config-writer.ts';
 import { FailsafeController } from './failsafe.controller.ts';
-import { LiveCluster } from './live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 import { MemberListeners } from './member-listeners.ts';
 import { MetricsController } from './metrics.controller.ts';
 import { PatroniExceptionFilter } from './patroni-exception.filter.ts';

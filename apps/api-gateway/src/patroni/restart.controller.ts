@@ -10,7 +10,7 @@ import {
 import { AgentCommands } from './agent-commands.ts';
 import { BasicAuthGuard } from './basic-auth.guard.ts';
 import { RestartRequestDto } from './dto/restart-request.dto.ts';
-import { LiveCluster } from './live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 import { PatroniHttpError } from './patroni-http-error.ts';
 import { sendPlain } from './plain-reply.ts';
 import { jsonBody, validated } from './request-body.ts';

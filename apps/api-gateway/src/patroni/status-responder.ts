@@ -11,7 +11,7 @@ import {
   type HealthQuery,
   type MemberFacts,
 } from '../../../../libs/domain/src/index.ts';
-import { LiveCluster } from './live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 
 /** First path components that Nest controllers answer on GET; every other GET is a health check. */
 const ROUTED_GET = new Set([

@@ -13,7 +13,7 @@ import {
 } from '../../../../libs/domain/src/index.ts';
 import { FailoverRequestSchema } from '../../../../libs/proto/src/index.ts';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway-settings.ts';
-import { LiveCluster } from './live-cluster.ts';
+import { LiveCluster } from '../../../../libs/live-cluster/src/index.ts';
 import { PatroniHttpError } from './patroni-http-error.ts';
 import { switchoverProgress, unknownOutcome } from './switchover-outcome.ts';
 

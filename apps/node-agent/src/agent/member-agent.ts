@@ -123,7 +123,6 @@ export class MemberAgent {
         // Not awaited: NATS is often what failed, and the event must never delay the demotion.
         void events
           .publish({
-            kind: 'lease_lost',
             member: name,
             term: terms.highestTerm,
             detail: { case: 'leaseLost', value: { reason } },
@@ -152,7 +151,6 @@ export class MemberAgent {
           })
           .then(() =>
             events.publish({
-              kind: 'lease_lost',
               member: name,
               term,
               detail: { case: 'leaseLost', value: { reason } },
@@ -253,7 +251,6 @@ async function walPositionWithin(
 
 function callbackEvent(member: string, term: number, outcome: CallbackOutcome) {
   return {
-    kind: 'callback_completed',
     member,
     term,
     detail: {

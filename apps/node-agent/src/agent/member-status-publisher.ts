@@ -130,7 +130,8 @@ export class MemberStatusPublisher {
 
   private addLastStop(status: MemberStatus): void {
     const stopped = this.options.lastStop();
-    if (stopped?.checkpointLsn !== undefined) status.xlogLocation = stopped.checkpointLsn;
+    if (stopped?.checkpointWalPosition !== undefined)
+      status.xlogLocation = stopped.checkpointWalPosition;
     if (stopped?.timeline !== undefined) status.timeline = stopped.timeline;
   }
 
@@ -140,8 +141,8 @@ export class MemberStatusPublisher {
     status.timeline = snapshot.timeline;
     status.databaseSystemIdentifier = snapshot.systemIdentifier;
     if (snapshot.inRecovery) {
-      const received = snapshot.receiveLsn ?? 0;
-      const replayed = snapshot.replayLsn ?? 0;
+      const received = snapshot.receivedWalPosition ?? 0;
+      const replayed = snapshot.replayedWalPosition ?? 0;
       status.xlog = create(XlogSchema, {
         receivedLocation: received,
         replayedLocation: replayed,
@@ -154,9 +155,9 @@ export class MemberStatusPublisher {
       status.replicationState = snapshot.replicationState;
     } else {
       status.xlog = create(XlogSchema, {
-        location: snapshot.flushLsn ?? 0,
+        location: snapshot.flushedWalPosition ?? 0,
       });
-      status.xlogLocation = snapshot.flushLsn ?? 0;
+      status.xlogLocation = snapshot.flushedWalPosition ?? 0;
     }
     status.replication = snapshot.replication.map((row) =>
       create(ReplicationConnectionSchema, {
@@ -192,14 +193,13 @@ export class MemberStatusPublisher {
       member: config.name,
       term: terms.highestTerm,
       timeline: this.lastSnapshot?.timeline ?? 0,
-      lsn: this.lastSnapshot?.flushLsn ?? this.lastSnapshot?.replayLsn ?? 0,
+      lsn: this.lastSnapshot?.flushedWalPosition ?? this.lastSnapshot?.replayedWalPosition ?? 0,
     };
     const published: Promise<unknown>[] = [];
     if (change.fromState !== change.toState) {
       published.push(
         events.publish({
           ...envelope,
-          kind: 'state_changed',
           detail: {
             case: 'stateChanged',
             value: {
@@ -214,7 +214,6 @@ export class MemberStatusPublisher {
       published.push(
         events.publish({
           ...envelope,
-          kind: 'role_changed',
           detail: {
             case: 'roleChanged',
             value: { fromRole: change.fromRole, toRole: change.toRole },

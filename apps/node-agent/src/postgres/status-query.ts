@@ -92,9 +92,9 @@ export interface PostgresSnapshot {
   readonly postmasterStartTime: string;
   readonly timeline: number | undefined;
   /** Primary: WAL flush position. */
-  readonly flushLsn: number | undefined;
-  readonly receiveLsn: number | undefined;
-  readonly replayLsn: number | undefined;
+  readonly flushedWalPosition: number | undefined;
+  readonly receivedWalPosition: number | undefined;
+  readonly replayedWalPosition: number | undefined;
   readonly replayedTimestamp: string | undefined;
   readonly paused: boolean;
   readonly replicationState: 'streaming' | 'in archive recovery' | undefined;
@@ -106,7 +106,7 @@ export interface PostgresSnapshot {
   readonly pendingRestartReason: Record<string, PendingRestartParameter>;
 }
 
-function lsnOrUndefined(text: string | null | undefined): number | undefined {
+function walPositionOrUndefined(text: string | null | undefined): number | undefined {
   return text ? parseLsn(text) : undefined;
 }
 
@@ -115,7 +115,7 @@ export async function queryPostgresSnapshot(pool: pg.Pool): Promise<PostgresSnap
   const row = rows[0];
   const receiver = row.wal_receiver;
   const streaming = receiver?.status === 'streaming';
-  const replayLsn = lsnOrUndefined(row.replay_lsn);
+  const replayedWalPosition = walPositionOrUndefined(row.replay_lsn);
   let replicationState: PostgresSnapshot['replicationState'];
   if (row.in_recovery && streaming) replicationState = 'streaming';
   else if (row.in_recovery && row.has_restore_command) replicationState = 'in archive recovery';
@@ -126,10 +126,12 @@ export async function queryPostgresSnapshot(pool: pg.Pool): Promise<PostgresSnap
     timeline: row.in_recovery
       ? (receiver?.tli ?? row.checkpoint_timeline)
       : (row.primary_timeline ?? undefined),
-    flushLsn: lsnOrUndefined(row.flush_lsn),
-    receiveLsn:
-      lsnOrUndefined(receiver?.written_lsn) ?? lsnOrUndefined(row.receive_lsn) ?? replayLsn,
-    replayLsn,
+    flushedWalPosition: walPositionOrUndefined(row.flush_lsn),
+    receivedWalPosition:
+      walPositionOrUndefined(receiver?.written_lsn) ??
+      walPositionOrUndefined(row.receive_lsn) ??
+      replayedWalPosition,
+    replayedWalPosition,
     replayedTimestamp: row.replayed_timestamp ?? undefined,
     paused: row.paused,
     replicationState,

@@ -21,8 +21,8 @@ export interface LeaderRaceFacts {
   /** Peers that answered in time; the others do not count, as in Patroni. */
   readonly peers: readonly RaceParticipant[];
   readonly paused: boolean;
-  /** The last leader's optime (the `status` key), 0 when unknown. */
-  readonly leaderOptime: number;
+  /** The last leader's WAL position (the `status` key), 0 when unknown. */
+  readonly leaderWalPosition: number;
   readonly maximumLagOnFailover: number;
   /** The cluster's timeline from the `history` key, when check_timeline is on. */
   readonly clusterTimeline: number | undefined;
@@ -55,9 +55,9 @@ export function leaderRaceVerdict(facts: LeaderRaceFacts): RaceVerdict {
   if (facts.syncMembers && !facts.syncMembers.includes(me.name)) {
     return no('synchronous mode is on and I am not a synchronous standby');
   }
-  if (facts.leaderOptime - me.walPosition > facts.maximumLagOnFailover) {
+  if (facts.leaderWalPosition - me.walPosition > facts.maximumLagOnFailover) {
     return no(
-      `my wal position exceeds maximum replication lag (${facts.leaderOptime - me.walPosition} bytes behind)`,
+      `my wal position exceeds maximum replication lag (${facts.leaderWalPosition - me.walPosition} bytes behind)`,
     );
   }
   if (

@@ -11,7 +11,7 @@ export interface SwitchoverFacts {
   /** Peers that answered in time, with their positions. */
   readonly peers: readonly (RaceParticipant & { readonly running: boolean })[];
   /** The leader's current WAL position. */
-  readonly leaderOptime: number;
+  readonly leaderWalPosition: number;
   readonly maximumLagOnFailover: number;
   /** With synchronous mode on, a switchover may only go to these. */
   readonly syncStandbys: readonly string[] | undefined;
@@ -29,7 +29,7 @@ export function switchoverCandidates(facts: SwitchoverFacts): RaceParticipant[] 
         !peer.inMaintenance &&
         (facts.candidate === undefined || peer.name === facts.candidate) &&
         (facts.syncStandbys === undefined || facts.syncStandbys.includes(peer.name)) &&
-        facts.leaderOptime - peer.walPosition <= facts.maximumLagOnFailover,
+        facts.leaderWalPosition - peer.walPosition <= facts.maximumLagOnFailover,
     )
     .sort((a, b) => b.walPosition - a.walPosition || b.failoverPriority - a.failoverPriority);
 }

@@ -25,7 +25,11 @@ const LAG_FIELDS = [
   ['', (status: MemberStatus) => status.xlogLocation],
 ] as const;
 
-function memberEntry(status: MemberStatus, cluster: ClusterFacts, leaderLsn: number): JsonObject {
+function memberEntry(
+  status: MemberStatus,
+  cluster: ClusterFacts,
+  leaderWalPosition: number,
+): JsonObject {
   const role = memberRole(status.name, cluster);
   const leading = role === 'leader' || role === 'standby_leader';
   const entry: JsonObject = {
@@ -48,14 +52,15 @@ function memberEntry(status: MemberStatus, cluster: ClusterFacts, leaderLsn: num
   if (scheduledRestart) entry['scheduled_restart'] = scheduledRestart;
   if (status.tags && Object.keys(status.tags).length > 0) entry['tags'] = status.tags;
   if (!leading) {
-    for (const [prefix, lsnOf] of LAG_FIELDS) {
-      const reported = lsnOf(status);
-      const lsn =
+    for (const [prefix, walPositionOf] of LAG_FIELDS) {
+      const reported = walPositionOf(status);
+      const position =
         reported !== undefined && Number.isSafeInteger(reported) && reported >= 0
           ? reported
           : undefined;
-      entry[`${prefix}lsn`] = lsn === undefined ? 'unknown' : formatLsn(lsn);
-      entry[`${prefix}lag`] = lsn === undefined ? 'unknown' : Math.max(0, leaderLsn - lsn);
+      entry[`${prefix}lsn`] = position === undefined ? 'unknown' : formatLsn(position);
+      entry[`${prefix}lag`] =
+        position === undefined ? 'unknown' : Math.max(0, leaderWalPosition - position);
     }
   }
   return entry;
@@ -68,10 +73,10 @@ export function clusterDocument(
   failover: FailoverRequest | undefined,
 ): JsonObject {
   const leader = members.find((status) => status.name === cluster.leaderName);
-  const leaderLsn = Math.max(cluster.leaderOptime, leader?.xlogLocation ?? 0);
+  const leaderWalPosition = Math.max(cluster.leaderWalPosition, leader?.xlogLocation ?? 0);
   const sorted = [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const document: JsonObject = {
-    members: sorted.map((status) => memberEntry(status, cluster, leaderLsn)),
+    members: sorted.map((status) => memberEntry(status, cluster, leaderWalPosition)),
     scope: cluster.scope,
   };
   if (cluster.paused) document['pause'] = true;

@@ -24,7 +24,7 @@ export interface ClusterFacts {
   readonly synchronousMode: SynchronousMode;
   readonly syncStandbys: readonly string[];
   /** The leader's last known WAL position (status key or its own status), 0 when unknown. */
-  readonly leaderOptime: number;
+  readonly leaderWalPosition: number;
   readonly maximumLagOnFailover: number;
   readonly ttlMs: number;
 }
@@ -114,10 +114,10 @@ export interface ClusterObservation {
   /** When the `leader` key's latest revision arrived. */
   readonly leaderSeenAtMs: number | undefined;
   readonly syncStandby: string | undefined;
-  /** The `status` key's optime. */
-  readonly statusOptime: number | undefined;
+  /** The `status` key's WAL position (`optime` on the wire). */
+  readonly statusWalPosition: number | undefined;
   /** The leader's own last published WAL position. */
-  readonly leaderXlogLocation: number | undefined;
+  readonly leaderMemberWalPosition: number | undefined;
   /** The members the `failsafe` key names; empty when the key is absent. */
   readonly failsafeMembers: readonly string[];
 }
@@ -141,7 +141,10 @@ export function clusterFactsOf(observation: ClusterObservation): ClusterFacts {
       config?.standbyCluster !== undefined && Object.keys(config.standbyCluster).length > 0,
     synchronousMode: synchronousModeOf(config),
     syncStandbys: syncStandbyNames(observation.syncStandby),
-    leaderOptime: Math.max(observation.statusOptime ?? 0, observation.leaderXlogLocation ?? 0),
+    leaderWalPosition: Math.max(
+      observation.statusWalPosition ?? 0,
+      observation.leaderMemberWalPosition ?? 0,
+    ),
     maximumLagOnFailover: config?.maximumLagOnFailover ?? DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
     ttlMs,
   };

@@ -60,16 +60,16 @@ interface RoleVerdicts {
   readonly replica: boolean;
 }
 
-function replayedLocation(member: MemberFacts): number {
+function replayedWalPosition(member: MemberFacts): number {
   return member.status?.xlog?.replayedLocation ?? member.status?.replayLsn ?? 0;
 }
 
-function receivedLocation(member: MemberFacts): number {
+function receivedWalPosition(member: MemberFacts): number {
   return member.status?.xlog?.receivedLocation ?? member.status?.receiveLsn ?? 0;
 }
 
-function leaderOptimeFor(member: MemberFacts, cluster: ClusterFacts): number {
-  return Math.max(cluster.leaderOptime, receivedLocation(member));
+function leaderWalPositionFor(member: MemberFacts, cluster: ClusterFacts): number {
+  return Math.max(cluster.leaderWalPosition, receivedWalPosition(member));
 }
 
 /**
@@ -88,8 +88,9 @@ function roleVerdicts(
   const running = state === 'running';
   const tags = tagsOf(member.status);
   const maxLag = maxLagFromQuery(query.lag);
-  const leaderOptime = leaderOptimeFor(member, cluster);
-  const lagging = leaderOptime !== 0 && leaderOptime > replayedLocation(member) + maxLag;
+  const leaderWalPosition = leaderWalPositionFor(member, cluster);
+  const lagging =
+    leaderWalPosition !== 0 && leaderWalPosition > replayedWalPosition(member) + maxLag;
   let replica =
     tags['noloadbalance'] !== true &&
     member.outOfReadRotation !== true &&
@@ -218,8 +219,9 @@ export function readinessVerdict(
   if (!running || !isStatusFresh(member, cluster)) return 503;
   if (member.status?.replicationState !== 'streaming') return 503;
   if (!cluster.viewFresh) return 503;
-  const position = query.mode === 'write' ? receivedLocation(member) : replayedLocation(member);
-  const lag = leaderOptimeFor(member, cluster) - position;
+  const position =
+    query.mode === 'write' ? receivedWalPosition(member) : replayedWalPosition(member);
+  const lag = leaderWalPositionFor(member, cluster) - position;
   const maxLag =
     (query.lag === undefined ? undefined : parseByteSize(query.lag)) ??
     cluster.maximumLagOnFailover;

@@ -1,21 +1,15 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  TimedClusterView,
-  type ClusterStore,
-  type ClusterView,
-} from '../../../../libs/dcs/src/index.ts';
-import type { ClusterFacts, MemberFacts } from '../../../../libs/domain/src/index.ts';
-import { InjectNatsConnection } from '../../../../libs/nats/src/index.ts';
-import {
-  SERVICE_SETTINGS,
-  type ServiceSettings,
-} from '../../../../libs/service-settings/src/index.ts';
+import { TimedClusterView, type ClusterStore, type ClusterView } from '../../dcs/src/index.ts';
+import type { ClusterFacts, MemberFacts } from '../../domain/src/index.ts';
+import { InjectNatsConnection } from '../../nats/src/index.ts';
+import { SERVICE_SETTINGS, type ServiceSettings } from '../../service-settings/src/index.ts';
 
 /**
- * The gateway's in-memory cluster view (docs/design.md, gateway): a KV watch keeps it current, and
- * every key's latest revision is timed on this process's monotonic clock when it arrives, so that
- * health checks judge the lease and the members' statuses without a network round trip.
+ * The cluster as this process last saw it, for the gateway and the metrics (docs/design.md, gateway):
+ * a KV watch keeps it current, and every key's latest revision is timed on this process's monotonic
+ * clock when it arrives, so that health checks and scrapes judge the lease and the members' statuses
+ * without a network round trip. The watch loads every key's current value on start.
  */
 @Injectable()
 export class LiveCluster implements OnModuleInit, OnApplicationShutdown {
@@ -76,6 +70,12 @@ export class LiveCluster implements OnModuleInit, OnApplicationShutdown {
 
   memberNames(): string[] {
     return this.open().memberNames();
+  }
+
+  /** Every member that has a key. */
+  members(now = performance.now()): MemberFacts[] {
+    const timed = this.open();
+    return timed.memberNames().map((name) => timed.member(name, now));
   }
 
   private open(): TimedClusterView {

@@ -1,0 +1,1 @@
+export { LiveCluster } from './live-cluster.ts';
