@@ -15,13 +15,13 @@ import { ServerInventory } from './server-inventory.ts';
 import { V1AuthGuard } from './v1-auth.guard.ts';
 import { v1Paths } from './v1-paths.ts';
 
+/** The relationship types MaxScale lets a PATCH of one of its monitors name. */
+const RELATIONSHIP_TYPES = ['servers', 'services'];
+
 /**
  * `/v1/monitors`: the cluster's one monitor, named after the scope. Servers natroni does not manage can
  * be linked to it and unlinked; it cannot be stopped.
  */
-/** The relationship types MaxScale lets a PATCH of one of its monitors name. */
-const RELATIONSHIP_TYPES = ['servers', 'services'];
-
 @ApiTags('v1 servers')
 @ApiBasicAuth()
 @Controller()

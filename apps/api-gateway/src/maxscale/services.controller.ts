@@ -15,13 +15,13 @@ import { ServerInventory } from './server-inventory.ts';
 import { V1AuthGuard } from './v1-auth.guard.ts';
 import { v1Paths } from './v1-paths.ts';
 
+/** The relationship types MaxScale lets a PATCH of one of its services name. */
+const RELATIONSHIP_TYPES = ['servers', 'services', 'filters', 'monitors'];
+
 /**
  * `/v1/services`: the services servers can be linked to (NATRONI_V1_SERVICES); linking and unlinking
  * servers is all that can be changed.
  */
-/** The relationship types MaxScale lets a PATCH of one of its services name. */
-const RELATIONSHIP_TYPES = ['servers', 'services', 'filters', 'monitors'];
-
 @ApiTags('v1 servers')
 @ApiBasicAuth()
 @Controller()
