@@ -46,12 +46,15 @@ const COMMON: BuildOptions = {
  * compile-cache/ (per Node.js version, checked against the file's content, so a rebuilt bundle never
  * runs stale code) and writes it at exit; flushing it once the service has booted also keeps it for a
  * process that is killed. Where compile-cache/ cannot be written, the service only starts slower.
+ * Deno has no compile cache API: the same file runs the service there without one
+ * (`deno run -A dist/bundles/<service>/main.cjs`).
  */
 const ENTRY_POINT = `'use strict';
 const { enableCompileCache, flushCompileCache } = require('node:module');
-enableCompileCache(require('node:path').join(__dirname, 'compile-cache'));
+const caching = typeof enableCompileCache === 'function';
+if (caching) enableCompileCache(require('node:path').join(__dirname, 'compile-cache'));
 require('./app.cjs');
-setTimeout(flushCompileCache, 5000).unref();
+if (caching) setTimeout(flushCompileCache, 5000).unref();
 `;
 
 async function bundleApp(repoDir: string, app: string, outfile: string): Promise<void> {

@@ -20,6 +20,7 @@ interface ServerDoc {
     replication_depth: number;
     slaves: number[];
     parameters: Record<string, unknown>;
+    statistics: { connections: number };
   };
   relationships: Record<string, { data: { id: string }[] }>;
 }
@@ -230,4 +231,30 @@ test('forced maintenance of a replica closes its client connections, keeps it st
   } finally {
     await client.end().catch(() => undefined);
   }
+}, 120_000);
+
+test('drain reaches Drained with only natroni sessions open; a client session makes it Draining until closed', async () => {
+  const leader = await waitForHealthyCluster(cluster!, 60_000);
+  const replica = cluster!.members.find((member) => member.name !== leader)!;
+  expect((await call('PUT', `/v1/servers/${replica.name}/set?state=drain`)).status).toBe(204);
+  try {
+    await waitForState(replica.name, 'Drained, Slave, Running');
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: replica.ports.postgres,
+      application_name: 'e2e-drain-client',
+      ...SUPERUSER,
+    });
+    await client.connect();
+    try {
+      const draining = await waitForState(replica.name, 'Draining, Slave, Running');
+      expect(draining.attributes.statistics.connections).toBeGreaterThanOrEqual(1);
+    } finally {
+      await client.end();
+    }
+    await waitForState(replica.name, 'Drained, Slave, Running');
+  } finally {
+    expect((await call('PUT', `/v1/servers/${replica.name}/clear?state=drain`)).status).toBe(204);
+  }
+  await waitForState(replica.name, 'Slave, Running');
 }, 120_000);

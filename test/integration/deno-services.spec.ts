@@ -13,9 +13,9 @@ import { DenoProcess, scratchDenoDir } from '../support/deno.ts';
 const APPS: readonly ServiceApp[] = ['node-agent', 'election', 'api-gateway', 'metrics'];
 
 /**
- * The services' built output (CommonJS, `npm run build`) under Deno. The repository's deno.json takes npm
- * packages from node_modules; --unstable-detect-cjs lets Deno load CommonJS .js files that no
- * `"type": "commonjs"` package.json declares.
+ * The services' bundles (`npm run build`) under Deno, with the documented command
+ * `deno run -A dist/bundles/<service>/main.cjs`: the same entry point Node runs, one file per service
+ * with every package inside, so Deno needs no import map, no flag and no download.
  */
 describe('the four services, built, under Deno against a real nats-server', () => {
   let nats: NatsServerProcess;
@@ -42,10 +42,11 @@ describe('the four services, built, under Deno against a real nats-server', () =
     );
     for (const app of APPS) {
       const port = await freePort();
-      const process = DenoProcess.start(
-        ['-A', '--unstable-detect-cjs', `dist/apps/${app}/src/main.js`],
-        { DENO_DIR: denoDir.path, NATRONI_CONFIG: configFile, NATRONI_HTTP_PORT: String(port) },
-      );
+      const process = DenoProcess.start(['-A', `dist/bundles/${app}/main.cjs`], {
+        DENO_DIR: denoDir.path,
+        NATRONI_CONFIG: configFile,
+        NATRONI_HTTP_PORT: String(port),
+      });
       services.set(app, { process, port });
     }
   });

@@ -146,12 +146,12 @@ describe('/v1/servers on the gateway (real nats-server)', () => {
       ).toBe(412);
     });
 
-    it('a body is JSON whatever its Content-Type; malformed or missing bodies are refused', async () => {
+    it('a body is JSON whatever its Content-Type; malformed is 400, missing 403', async () => {
       const malformed = await call('POST', '/v1/servers', {
         body: '{"data":',
         headers: { 'content-type': 'text/plain' },
       });
-      expect(malformed.status).toBe(403);
+      expect(malformed.status).toBe(400);
       expect(doc(malformed).errors?.[0]?.detail).toMatch(/^Invalid JSON in request: /);
       const missing = await call('POST', '/v1/servers');
       expect([missing.status, missing.json]).toEqual([403, errors('Missing request body')]);
@@ -528,16 +528,214 @@ describe('/v1/servers on the gateway (real nats-server)', () => {
       expect((await call('GET', '/replica', { member: 'pg2' })).status).toBe(200);
     });
 
-    it('drain: Drained without connections, Draining with some, out of the read endpoints', async () => {
+    it('drain: Drained without connections, out of the read endpoints', async () => {
       await call('PUT', '/v1/servers/pg3/set?state=drain');
       expect(await fixture.state('pg3')).toBe('Drained, Slave, Running');
       expect((await call('GET', '/replica', { member: 'pg3' })).status).toBe(503);
-      await call('PUT', '/v1/servers/pg1/set?state=drain');
-      expect(await fixture.state('pg1')).toBe('Draining, Master, Running');
-      expect((await call('GET', '/primary', { member: 'pg1' })).status).toBe(200);
-      await call('PUT', '/v1/servers/pg1/clear?state=drain');
       await call('PUT', '/v1/servers/pg3/clear?state=drain');
       expect(await fixture.state('pg3')).toBe('Slave, Running');
+    });
+
+    it('draining the primary is refused (the PostgreSQL monitor rule); maintenance is not', async () => {
+      const answer = await call('PUT', '/v1/servers/pg1/set?state=drain');
+      expect([answer.status, answer.json]).toEqual([
+        403,
+        errors('The server is master, so it cannot be set to draining mode.'),
+      ]);
+      expect(await fixture.state('pg1')).toBe('Master, Running');
+      expect((await call('PUT', '/v1/servers/pg1/clear?state=drain')).status).toBe(204);
+      expect((await call('PUT', '/v1/servers/pg1/set?state=maintenance')).status).toBe(204);
+      expect(await fixture.state('pg1')).toBe('Maintenance, Running');
+      expect((await call('PUT', '/v1/servers/pg1/clear?state=maintenance')).status).toBe(204);
+      expect(await fixture.state('pg1')).toBe('Master, Running');
+    });
+
+    it('forced maintenance of a Down server is 204: it has no connections to close', async () => {
+      await create('unreachable', { address: '127.0.0.14', port: closedPort });
+      expect(await fixture.state('unreachable')).toBe('Down');
+      const answer = await call('PUT', '/v1/servers/unreachable/set?state=maintenance&force=yes');
+      expect([answer.status, answer.text]).toEqual([204, '']);
+      expect(await fixture.state('unreachable')).toBe('Maintenance, Down');
+      await remove('unreachable');
+    });
+  });
+
+  describe('what maxctrl sends', () => {
+    it('GET /v1/ is 200 with no body, as MaxScale answers the probe of maxctrl -h host1,host2', async () => {
+      for (const path of ['/v1', '/v1/']) {
+        const answer = await call('GET', path);
+        expect([answer.status, answer.text]).toEqual([200, '']);
+        expect(answer.headers.get('cache-control')).toBe('no-cache');
+      }
+      expect((await call('GET', '/v1/', { auth: null })).status).toBe(401);
+    });
+
+    it('filter[<JSONPath>]= with the expression language; repeated filters are ANDed', async () => {
+      const ids = async (query: string) => {
+        const answer = await call('GET', `/v1/servers?${query}`);
+        expect(answer.status).toBe(200);
+        return doc(answer).data.map((server) => server.id);
+      };
+      const pg2Port = JSON.stringify(
+        doc(await call('GET', '/v1/servers/pg2')).data.attributes.parameters['port'],
+      );
+      expect(await ids('filter[attributes.state]="Slave, Running"')).toEqual(['pg2', 'pg3']);
+      expect(await ids('filter[$.attributes.state]=ne("Slave, Running")')).toEqual(['pg1']);
+      expect(await ids(`filter[attributes.parameters.port]=eq(${pg2Port})`)).toEqual(['pg2']);
+      expect(await ids('filter[attributes[\'node_id\']]=ge(2)&filter[id]=lt("pg3")')).toEqual([
+        'pg2',
+      ]);
+      expect(await ids('filter[relationships.services.data[*].id]="read-only"')).toEqual([
+        'pg1',
+        'pg2',
+        'pg3',
+      ]);
+      expect(await ids('filter[id]=or(eq("pg1"),eq("pg3"))')).toEqual(['pg1', 'pg3']);
+      expect(await ids('filter[id]=not(eq("pg1"))&filter=/id="pg2"')).toEqual(['pg2']);
+      expect(await ids('filter[attributes.nothing]=eq(1)')).toEqual([]);
+    });
+
+    it.each([
+      ['filter[id]=magic("pg2")', 'Not a valid filter expression: magic("pg2")'],
+      ['filter[id]=eq("pg2"', "Expected ')', got ''"],
+      ['filter[id]=eq(pg2)', 'Invalid JSON: pg2)'],
+      ['filter[id]=', 'Empty filter expression'],
+      ['filter[id]="pg2"x', 'Unexpected trailing data: x'],
+      ['filter=/id=magic()', 'Not a valid filter expression: magic()'],
+    ])('a bad filter is refused with a JSON:API error: %s', async (query, detail) => {
+      const answer = await call('GET', `/v1/servers?${query}`);
+      expect([answer.status, answer.json]).toEqual([400, errors(detail)]);
+    });
+
+    it('filter[<JSONPath>] on a single resource is refused, never ignored', async () => {
+      const answer = await call('GET', '/v1/servers/pg1?filter[id]="pg2"');
+      expect(answer.status).toBe(400);
+      expect(doc(answer).errors?.[0]?.detail).toMatch(/collection/);
+    });
+
+    it('services and the monitor: relationship routes, error documents for unknown ones', async () => {
+      const related = await call('GET', `/v1/monitors/${monitor}/relationships/servers`);
+      expect(related.status).toBe(200);
+      expect(related.json).toEqual({
+        data: ['pg1', 'pg2', 'pg3'].map((id) => ({ id, type: 'servers' })),
+        links: {
+          related: `http://127.0.0.1:${fixture.port}/v1/servers/`,
+          self: `http://127.0.0.1:${fixture.port}/v1/monitors/${monitor}/relationships/servers/`,
+        },
+      });
+      const served = doc(await call('GET', '/v1/services/read-only/relationships/servers'));
+      expect(served.data.map((item) => item.id)).toEqual(['pg1', 'pg2', 'pg3']);
+      for (const [path, detail] of [
+        ['/v1/services/nope', 'nope is not a service'],
+        ['/v1/services/nope/relationships/servers', 'nope is not a service'],
+        ['/v1/monitors/nope', 'nope is not a monitor'],
+        ['/v1/monitors/nope/relationships/servers', 'nope is not a monitor'],
+        ['/v1/filters/nope', 'nope is not a filter'],
+      ] as const) {
+        const answer = await call('GET', path);
+        expect([path, answer.status, answer.json]).toEqual([path, 404, errors(detail)]);
+      }
+      const none = await call('GET', '/v1/services/read-only/relationships/filters');
+      expect([none.status, none.text]).toEqual([404, '']);
+      const filters = await call('GET', '/v1/filters');
+      expect([filters.status, doc(filters).data]).toEqual([200, []]);
+    });
+
+    it('link and unlink a service, as maxctrl does: GET the service, PATCH it back', async () => {
+      await create('linkable', { address: '127.0.0.15', port: closedPort });
+      const linkService = async (ids: string[]) => {
+        const current = doc(await call('GET', '/v1/services/read-only'));
+        const body = {
+          data: {
+            id: current.data.id,
+            type: current.data.type,
+            links: current.data.links,
+            relationships: {
+              servers: { data: ids.map((id) => ({ id, type: 'servers' })) },
+              services: { data: [] },
+              monitors: { data: [] },
+              filters: { data: [] },
+            },
+          },
+        };
+        return call('PATCH', '/v1/services/read-only', { body: JSON.stringify(body) });
+      };
+      expect((await linkService(['pg1', 'pg2', 'pg3', 'linkable'])).status).toBe(204);
+      expect(
+        doc(await call('GET', '/v1/servers/linkable')).data.relationships['services']?.data,
+      ).toEqual([{ id: 'read-only', type: 'services' }]);
+      expect((await linkService(['pg1', 'pg3'])).status).toBe(204);
+      const servers = doc(await call('GET', '/v1/services/read-only')).data.relationships;
+      expect(servers['servers']?.data.map((item) => item.id)).toEqual(['pg1', 'pg3']);
+      expect(
+        doc(await call('GET', '/v1/servers/pg2')).data.relationships['services']?.data,
+      ).toEqual([{ id: 'read-write', type: 'services' }]);
+      expect(
+        (
+          await call('PATCH', '/v1/services/read-only/relationships/servers', {
+            body: JSON.stringify({
+              data: ['pg1', 'pg2', 'pg3'].map((id) => ({ id, type: 'servers' })),
+            }),
+          })
+        ).status,
+      ).toBe(204);
+      const restored = doc(await call('GET', '/v1/services/read-only/relationships/servers'));
+      expect(restored.data.map((item) => item.id)).toEqual(['pg1', 'pg2', 'pg3']);
+      await remove('linkable');
+    });
+
+    it('link and unlink on the monitor: servers natroni does not manage only', async () => {
+      await create('watched', { address: '127.0.0.16', port: closedPort });
+      const patchMonitor = (ids: string[]) =>
+        call('PATCH', `/v1/monitors/${monitor}`, {
+          body: JSON.stringify({
+            data: {
+              relationships: { servers: { data: ids.map((id) => ({ id, type: 'servers' })) } },
+            },
+          }),
+        });
+      expect((await patchMonitor(['pg1', 'pg2', 'pg3', 'watched'])).status).toBe(204);
+      expect(
+        doc(await call('GET', '/v1/servers/watched')).data.relationships['monitors']?.data,
+      ).toEqual([{ id: monitor, type: 'monitors' }]);
+      expect((await patchMonitor(['pg1', 'pg2', 'pg3'])).status).toBe(204);
+      expect(doc(await call('GET', '/v1/servers/watched')).data.relationships).toEqual({});
+      const unlinkMember = await patchMonitor(['pg1', 'pg2']);
+      expect([unlinkMember.status, unlinkMember.json]).toEqual([
+        403,
+        errors(`Server 'pg3' is a natroni member: it is always monitored by '${monitor}'`),
+      ]);
+      await remove('watched');
+    });
+
+    it('what does not map onto natroni gets an error document', async () => {
+      const toService = await call('PATCH', '/v1/services/read-only/relationships/services', {
+        body: JSON.stringify({ data: [{ id: 'read-write', type: 'services' }] }),
+      });
+      expect([toService.status, toService.json]).toEqual([
+        403,
+        errors(
+          "Cannot link service 'read-only' to 'read-write': natroni's services link to servers only",
+        ),
+      ]);
+      const alter = await call('PATCH', '/v1/services/read-only', {
+        body: JSON.stringify({ data: { attributes: { parameters: { user: 'maxuser' } } } }),
+      });
+      expect([alter.status, alter.json]).toEqual([
+        403,
+        errors("The parameters of service 'read-only' are natroni's and cannot be altered"),
+      ]);
+      const stop = await call('PUT', `/v1/monitors/${monitor}/stop`);
+      expect(stop.status).toBe(403);
+      expect(doc(stop).errors?.[0]?.detail).toMatch(
+        new RegExp(`^Could not stop monitor '${monitor}'\\. `),
+      );
+      expect((await call('PUT', `/v1/monitors/${monitor}/start`)).status).toBe(204);
+      expect((await call('PUT', '/v1/monitors/nope/stop')).json).toEqual(
+        errors('nope is not a monitor'),
+      );
+      const malformed = await call('PATCH', '/v1/services/read-only', { body: '{' });
+      expect(malformed.status).toBe(400);
     });
   });
 

@@ -22,17 +22,18 @@ export interface DenoRun {
   output: string;
 }
 
-/** Runs `deno <args>` in the repository to its end, bounded by `timeoutMs`. */
+/** Runs `deno <args>` in `cwd` (the repository by default) to its end, bounded by `timeoutMs`. */
 export function runDeno(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
   timeoutMs: number,
+  cwd = REPO_DIR,
 ): Promise<DenoRun> {
   return new Promise((resolveRun) => {
     execFile(
       DENO_BIN,
       args,
-      { cwd: REPO_DIR, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: timeoutMs },
+      { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: timeoutMs },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolveRun({ code, output: `${stdout}${stderr}` });

@@ -1,6 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import {
   applyFieldset,
+  assertDrainable,
+  jsonPathValues,
+  parseFilterExpression,
   healthVerdict,
   inMaintenance,
   isDraining,
@@ -217,7 +220,9 @@ describe('request bodies', () => {
       '403',
       'Missing request body',
     ]);
-    expect(refusal(() => readRequestBody('{', true))[1]).toMatch(/^Invalid JSON in request: /);
+    const malformed = refusal(() => readRequestBody('{', true));
+    expect(malformed[0]).toBe('400');
+    expect(malformed[1]).toMatch(/^Invalid JSON in request: /);
   });
 
   it('a create names, types and parameterises the server', () => {
@@ -342,6 +347,51 @@ describe('JSON:API documents', () => {
     expect(paged['meta']).toEqual({ total: 2 });
     expect(paged['links']).toEqual({ self: '1:1', first: '1:0', last: '1:1', prev: '1:0' });
     expect(renderJson({ b: 1, a: { d: 1, c: 2 } }, false)).toBe('{"a":{"c":2,"d":1},"b":1}');
+  });
+});
+
+describe('filter expressions and JSON paths', () => {
+  it.each<[string, unknown, boolean]>([
+    ['"Running"', 'Running', true],
+    ['eq({"a":[1,2]})', { a: [1, 2] }, true],
+    ['eq({"a":[1,2]})', { a: [2, 1] }, false],
+    ['ne(3)', 4, true],
+    ['lt("b")', 'a', true],
+    ['gt(2)', 'x', false],
+    ['le(2)', 'x', true],
+    ['ge(2)', 'x', true],
+    ['ge(2)', 1, false],
+    ['and(gt(1),lt(3))', 2, true],
+    ['or(eq(true),eq(null))', null, true],
+    ['not(eq(1),eq(2))', 2, false],
+  ])('%s on %j is %s', (expression, value, expected) => {
+    expect(parseFilterExpression(expression)(value as never)).toBe(expected);
+  });
+
+  it('a literal that starts with a letter is read only inside a function, as MaxScale does', () => {
+    expect(() => parseFilterExpression('true')).toThrow('Not a valid filter expression: true');
+  });
+
+  it('paths: dots, brackets, indexes, lists, wildcards, an optional $', () => {
+    const value = { a: { b: [{ c: 1 }, { c: 2 }, { c: 3 }] }, 'x.y': 4 };
+    expect(jsonPathValues(value, '$.a.b[*].c')).toEqual([1, 2, 3]);
+    expect(jsonPathValues(value, "a['b'][0,2].c")).toEqual([1, 3]);
+    expect(jsonPathValues(value, "['x.y']")).toEqual([4]);
+    expect(jsonPathValues(value, 'a.*[1].c')).toEqual([2]);
+    expect(jsonPathValues(value, 'a.b[7].c')).toEqual([]);
+    expect(jsonPathValues(value, 'a.')).toEqual([]);
+    expect(jsonPathValues(value, 'a[0')).toEqual([]);
+  });
+});
+
+describe('drain', () => {
+  it('a primary cannot be set to draining; clearing and maintenance stay allowed', () => {
+    expect(() => assertDrainable(true, true, 'drain')).toThrow(
+      'The server is master, so it cannot be set to draining mode.',
+    );
+    expect(() => assertDrainable(true, false, 'drain')).not.toThrow();
+    expect(() => assertDrainable(true, true, 'maintenance')).not.toThrow();
+    expect(() => assertDrainable(false, true, 'drain')).not.toThrow();
   });
 });
 

@@ -16,6 +16,11 @@ export const V1_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'same-origin',
 };
 
+/** The raw request body (the `/v1` routes read it as text and parse it as MaxScale does). */
+export function requestBodyText(request: FastifyRequest): string | undefined {
+  return typeof request.body === 'string' ? request.body : undefined;
+}
+
 export function querySearch(request: FastifyRequest): URLSearchParams {
   const at = request.url.indexOf('?');
   return new URLSearchParams(at === -1 ? '' : request.url.slice(at + 1));

@@ -4,7 +4,9 @@ import {
   collectionDocument,
   linkedObjectResource,
   JsonApiError,
+  notALinkedObject,
   type LinkBase,
+  type LinkedObjectKind,
   type LinkedObjectFacts,
 } from '../../../../libs/domain/src/index.ts';
 import { ServerInventory } from './server-inventory.ts';
@@ -44,7 +46,15 @@ export class LinkedObjects {
     ];
   }
 
-  collection(links: LinkBase, kind: 'services' | 'monitors'): JsonObject {
+  /** The object, or 404 "<name> is not a service" (or monitor). */
+  find(kind: LinkedObjectKind, name: string): LinkedObjectFacts {
+    const objects = kind === 'services' ? this.services() : this.monitors();
+    const found = objects.find((object) => object.name === name);
+    if (!found) throw notALinkedObject(kind, name);
+    return found;
+  }
+
+  collection(links: LinkBase, kind: LinkedObjectKind): JsonObject {
     const objects = kind === 'services' ? this.services() : this.monitors();
     return collectionDocument(
       `${links.base}${kind}/`,
@@ -52,14 +62,17 @@ export class LinkedObjects {
     );
   }
 
-  single(links: LinkBase, kind: 'services' | 'monitors', name: string): JsonObject {
-    const objects = kind === 'services' ? this.services() : this.monitors();
-    const found = objects.find((object) => object.name === name);
-    if (!found)
-      throw JsonApiError.notFound(
-        `${name} is not a ${kind === 'services' ? 'service' : 'monitor'}`,
-      );
-    const resource = linkedObjectResource(links, found);
+  single(links: LinkBase, kind: LinkedObjectKind, name: string): JsonObject {
+    const resource = linkedObjectResource(links, this.find(kind, name));
     return { links: { self: (resource['links'] as JsonObject)['self'] ?? null }, data: resource };
+  }
+
+  /** The relationship object itself; 404 without a body when the object has none of that type. */
+  relationship(links: LinkBase, kind: LinkedObjectKind, name: string, type: string): JsonObject {
+    const resource = linkedObjectResource(links, this.find(kind, name));
+    const found = (resource['relationships'] as JsonObject)[type];
+    if (found === undefined || found === null || typeof found !== 'object' || Array.isArray(found))
+      throw JsonApiError.notFound();
+    return found;
   }
 }

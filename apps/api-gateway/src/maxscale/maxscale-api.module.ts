@@ -1,4 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { FiltersController } from './filters.controller.ts';
+import { LinkedObjectWriter } from './linked-object-writer.ts';
 import { LinkedObjects } from './linked-objects.ts';
 import { MonitorsController } from './monitors.controller.ts';
 import { ServerInventory } from './server-inventory.ts';
@@ -27,11 +29,13 @@ export class MaxscaleApiModule {
         ServersController,
         ServicesController,
         MonitorsController,
+        FiltersController,
         V1FallbackController,
       ],
       providers: [
         { provide: V1_SETTINGS, useValue: settings },
         LinkedObjects,
+        LinkedObjectWriter,
         ServerInventory,
         ServerWriter,
         UnmanagedServerMonitor,

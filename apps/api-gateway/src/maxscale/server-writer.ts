@@ -7,6 +7,7 @@ import {
   type ClusterView,
 } from '../../../../libs/dcs/src/index.ts';
 import {
+  assertDrainable,
   assertStateSettable,
   endpointOf,
   JsonApiError,
@@ -146,6 +147,7 @@ export class ServerWriter {
   ): Promise<void> {
     const server = this.existing(name);
     assertStateSettable(server.facts.name, server.facts.member, state);
+    assertDrainable(server.facts.member && server.facts.bits.master === true, set, state);
     const record = await this.mutate(server, (next) => {
       if (state === 'maintenance') next.maintenance = set;
       else if (state === 'drain') next.drain = set;
@@ -159,8 +161,10 @@ export class ServerWriter {
     if (set && force && state === 'maintenance') await this.closeConnections(server, record);
   }
 
+  /** A Down server has no connections to close: its maintenance is all there is to do. */
   private async closeConnections(server: InventoryServer, record: ServerRecord): Promise<void> {
     const name = server.facts.name;
+    if (!server.facts.bits.running) return;
     if (server.facts.member) {
       const reply = await this.agents.send(name, 'terminate_connections', {}, TERMINATE_TIMEOUT_MS);
       if (!reply.ok) {

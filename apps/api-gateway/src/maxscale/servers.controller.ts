@@ -36,6 +36,7 @@ import { JsonApiExceptionFilter } from './json-api-exception.filter.ts';
 import {
   querySearch,
   renderDocument,
+  requestBodyText,
   requestLinkBase,
   sendDocument,
   sendNoContent,
@@ -49,10 +50,6 @@ import { V1AuthGuard } from './v1-auth.guard.ts';
 import { v1Paths } from './v1-paths.ts';
 
 const COLLECTION_CACHE_SIZE = 64;
-
-function bodyText(request: FastifyRequest): string | undefined {
-  return typeof request.body === 'string' ? request.body : undefined;
-}
 
 function relationshipKind(type: string): RelationshipKind {
   if (type === 'services' || type === 'monitors') return type;
@@ -129,7 +126,7 @@ export class ServersController {
   @ApiResponse({ status: 204, description: 'created' })
   @ApiResponse({ status: 403, description: 'invalid body (JSON:API errors)' })
   async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const body = readRequestBody(bodyText(request), true);
+    const body = readRequestBody(requestBodyText(request), true);
     await this.writer.create(readCreateServerRequest(body, this.inventory));
     sendNoContent(reply);
   }
@@ -139,7 +136,7 @@ export class ServersController {
   async update(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const name = (request.params as { name: string }).name;
     if (!this.inventory.find(name)) throw notAServer(name);
-    const body = readRequestBody(bodyText(request), true);
+    const body = readRequestBody(requestBodyText(request), true);
     await this.writer.update(name, readUpdateServerRequest(body, this.inventory));
     sendNoContent(reply);
   }
@@ -150,7 +147,7 @@ export class ServersController {
     const { name, type } = request.params as { name: string; type: string };
     if (!this.inventory.find(name)) throw notAServer(name);
     const kind = relationshipKind(type);
-    const body: JsonValue | undefined = readRequestBody(bodyText(request), true);
+    const body: JsonValue | undefined = readRequestBody(requestBodyText(request), true);
     await this.writer.relink(name, kind, readRelationshipRequest(kind, body, this.inventory));
     sendNoContent(reply);
   }

@@ -15,10 +15,12 @@ import {
   serverStateKey,
 } from '../../../../libs/dcs/src/index.ts';
 import {
+  CLIENT_SESSION_CONDITION,
   endpointOf,
   monitorCredentials,
   monitorLeaseLapsed,
   monitorLeaseMove,
+  NATRONI_APPLICATION_NAME_PREFIX,
   type ServerConnections,
 } from '../../../../libs/domain/src/index.ts';
 import {
@@ -50,12 +52,12 @@ const SOCKET_FILE = /^\.s\.PGSQL\.(\d+)$/;
 const STATUS_QUERY = `SELECT pg_is_in_recovery() AS in_recovery,
   current_setting('server_version_num')::int AS version_num,
   pg_postmaster_start_time()::text AS started,
-  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS connections,
+  (SELECT count(*) FROM pg_stat_activity WHERE ${CLIENT_SESSION_CONDITION})::int AS connections,
   (SELECT count(*) FROM pg_stat_activity
-    WHERE backend_type = 'client backend' AND state = 'active')::int AS active`;
+    WHERE ${CLIENT_SESSION_CONDITION} AND state = 'active')::int AS active`;
 const SESSIONS_QUERY = 'SELECT coalesce(sum(sessions), 0)::float8 AS total FROM pg_stat_database';
 const TERMINATE_QUERY = `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS terminated
-  FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`;
+  FROM pg_stat_activity WHERE ${CLIENT_SESSION_CONDITION}`;
 
 interface StatusRow {
   in_recovery: boolean;
@@ -314,7 +316,7 @@ export class UnmanagedServerMonitor implements OnApplicationBootstrap, OnApplica
           ? {}
           : { password: this.settings.monitor.password }),
       database: 'postgres',
-      application_name: 'natroni-monitor',
+      application_name: `${NATRONI_APPLICATION_NAME_PREFIX}monitor`,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       query_timeout: CONNECT_TIMEOUT_MS,
       statement_timeout: CONNECT_TIMEOUT_MS,

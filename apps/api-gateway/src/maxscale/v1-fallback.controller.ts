@@ -9,8 +9,9 @@ import { V1AuthGuard } from './v1-auth.guard.ts';
 const METHODS = ['GET', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS', 'HEAD'];
 
 /**
- * Whatever no `/v1` route answers (as in MaxScale): OPTIONS lists the methods, an unknown method is
- * 405, and any other request is 404 with no body (also a known method on a path without a handler).
+ * Whatever no `/v1` route answers (as in MaxScale): `GET /v1/` itself is 200 with no body (clients
+ * such as maxctrl probe it), OPTIONS lists the methods, an unknown method is 405, and any other
+ * request is 404 with no body (also a known method on a path without a handler).
  * Paths without the `v1/` prefix are left to the Patroni API, whose namespace they share.
  */
 @ApiExcludeController()
@@ -28,6 +29,11 @@ export class V1FallbackController {
       return;
     }
     if (!METHODS.includes(request.method)) throw new JsonApiError(405, []);
+    const path = request.url.split('?')[0];
+    if ((request.method === 'GET' || request.method === 'HEAD') && path === '/v1') {
+      void reply.status(200).headers(V1_HEADERS).send();
+      return;
+    }
     throw JsonApiError.notFound();
   }
 }

@@ -3,7 +3,7 @@ import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 
-const V1_PATH = /^\/+(?:v1|servers|services|monitors)(?:[/?]|$)/;
+const V1_PATH = /^\/+(?:v1|servers|services|monitors|filters)(?:[/?]|$)/;
 const VERSIONED_PATH = /^\/+v1(?:[/?]|$)/;
 
 /**

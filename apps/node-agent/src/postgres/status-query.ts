@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {
+  CLIENT_SESSION_CONDITION,
   parseLsn,
   pendingRestartReason,
   type PendingRestartParameter,
@@ -37,9 +38,9 @@ SELECT
       'sync_state', sync_state, 'sync_priority', sync_priority) ORDER BY application_name), '[]')
      FROM pg_stat_replication) AS replication,
   (SELECT system_identifier::text FROM pg_control_system()) AS system_identifier,
-  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS connections,
+  (SELECT count(*) FROM pg_stat_activity WHERE ${CLIENT_SESSION_CONDITION})::int AS connections,
   (SELECT count(*) FROM pg_stat_activity
-     WHERE backend_type = 'client backend' AND state = 'active')::int AS active_operations,
+     WHERE ${CLIENT_SESSION_CONDITION} AND state = 'active')::int AS active_operations,
   (SELECT coalesce(sum(sessions), 0) FROM pg_stat_database)::float8 AS total_connections,
   (SELECT coalesce(json_agg(json_build_object(
       'name', s.name, 'running', s.setting, 'unit', s.unit, 'configured',

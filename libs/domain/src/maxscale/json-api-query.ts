@@ -1,5 +1,7 @@
 import type { JsonObject, JsonValue } from '@bufbuild/protobuf';
+import { parseFilterExpression } from './filter-expression.ts';
 import { JsonApiError } from './json-api-error.ts';
+import { jsonPathValues } from './json-path.ts';
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -74,29 +76,44 @@ export function resolvePointer(value: JsonValue, pointer: string): JsonValue | u
   return current;
 }
 
+/** A filter of a collection's rows: keeps the rows it returns true for. */
+export type RowFilter = (row: JsonValue) => boolean;
+
 /** The query options of a `/v1` GET that shape the document. */
 export interface DocumentQuery {
   readonly fields?: ReadonlyMap<string, string[][]>;
-  readonly filter?: { readonly pointer: string; readonly value: JsonValue };
+  /** `filter=<pointer>=`: collections only; a single resource ignores it, as in MaxScale. */
+  readonly pointerFilter?: RowFilter;
+  /** Each `filter[<path>]=`: all must keep a row; a single resource refuses them. */
+  readonly pathFilters?: readonly RowFilter[];
   readonly page?: { readonly size: number; readonly number: number };
 }
 
-/** Reads `fields[type]=`, `filter=<pointer>=<JSON literal>` and `page[size]`/`page[number]`. */
+const PATH_FILTER = /^filter\[(.*)\]$/;
+
+/**
+ * Reads `fields[type]=`, `filter=<pointer>=<expression>`, `filter[<JSONPath>]=<expression>` and
+ * `page[size]`/`page[number]`.
+ */
 export function parseDocumentQuery(params: Iterable<readonly [string, string]>): DocumentQuery {
   const fields = new Map<string, string[][]>();
-  let filter: DocumentQuery['filter'];
+  let pointerFilter: RowFilter | undefined;
+  const pathFilters: RowFilter[] = [];
   let size: number | undefined;
   let number = 0;
   for (const [name, value] of params) {
     const fieldset = /^fields\[(.+)\]$/.exec(name);
+    const pathFilter = PATH_FILTER.exec(name);
     if (fieldset?.[1] !== undefined) fields.set(fieldset[1], parseFieldset(value));
-    else if (name === 'filter') filter = parseFilter(value);
+    else if (name === 'filter') pointerFilter = parsePointerFilter(value);
+    else if (pathFilter?.[1] !== undefined) pathFilters.push(parsePathFilter(pathFilter[1], value));
     else if (name === 'page[size]') size = pageNumber(value, 1);
     else if (name === 'page[number]') number = pageNumber(value, 0);
   }
   return {
     ...(fields.size > 0 ? { fields } : {}),
-    ...(filter ? { filter } : {}),
+    ...(pointerFilter ? { pointerFilter } : {}),
+    ...(pathFilters.length > 0 ? { pathFilters } : {}),
     ...(size !== undefined ? { page: { size, number } } : {}),
   };
 }
@@ -108,20 +125,22 @@ function pageNumber(value: string, minimum: number): number {
   return parsed;
 }
 
-function parseFilter(value: string): { pointer: string; value: JsonValue } {
+/** `filter=<pointer>=<expression>`: the row is kept when the value the pointer selects matches. */
+function parsePointerFilter(value: string): RowFilter {
   const at = value.indexOf('=');
   if (at <= 0) throw new JsonApiError(400, [`Not a valid filter expression: ${value}`]);
-  const literal = value.slice(at + 1);
-  try {
-    return { pointer: value.slice(0, at), value: JSON.parse(literal) as JsonValue };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new JsonApiError(400, [`Invalid JSON: ${reason}`]);
-  }
+  const pointer = value.slice(0, at);
+  const matches = parseFilterExpression(value.slice(at + 1));
+  return (row) => {
+    const selected = resolvePointer(row, pointer);
+    return selected !== undefined && matches(selected);
+  };
 }
 
-function sameJson(a: JsonValue | undefined, b: JsonValue): boolean {
-  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+/** `filter[<JSONPath>]=<expression>`: the row is kept when any value the path selects matches. */
+function parsePathFilter(path: string, value: string): RowFilter {
+  const matches = parseFilterExpression(value);
+  return (row) => jsonPathValues(row, path).some(matches);
 }
 
 /** Filters, then pages, then applies the fieldset (MaxScale's order) to a collection document. */
@@ -132,9 +151,8 @@ export function shapeCollection(
   pageLink: (size: number, number: number) => string,
 ): JsonObject {
   let data = Array.isArray(document['data']) ? document['data'] : [];
-  const filter = query.filter;
-  if (filter)
-    data = data.filter((item) => sameJson(resolvePointer(item, filter.pointer), filter.value));
+  for (const keep of [query.pointerFilter ?? [], query.pathFilters ?? []].flat())
+    data = data.filter((row) => keep(row));
   const shaped: JsonObject = { ...document };
   const page = query.page;
   if (page && data.length > page.size) {
@@ -160,8 +178,12 @@ function shapeResource(item: JsonValue, type: string, query: DocumentQuery): Jso
   return applyFieldset(item, paths);
 }
 
-/** Applies the fieldset to a single-resource document. */
+/** Applies the fieldset to a single-resource document; `filter[<path>]=` needs a collection. */
 export function shapeSingle(document: JsonObject, type: string, query: DocumentQuery): JsonObject {
+  if (query.pathFilters)
+    throw new JsonApiError(400, [
+      'filter[<path>] filters the rows of a collection, not one resource',
+    ]);
   const data = document['data'];
   return data === undefined ? document : { ...document, data: shapeResource(data, type, query) };
 }

@@ -18,7 +18,8 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
 
 /**
  * The request body as MaxScale reads it: parsed as JSON whenever one is present, whatever the
- * Content-Type; `mandatory` bodies answer "Missing request body" when there is none.
+ * Content-Type; `mandatory` bodies answer "Missing request body" when there is none. A body that is
+ * not JSON is a 400 in every MaxScale version (a valid JSON body that is refused stays a 403).
  */
 export function readRequestBody(
   text: string | undefined,
@@ -32,7 +33,7 @@ export function readRequestBody(
     return JSON.parse(text) as JsonValue;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw JsonApiError.refused(`Invalid JSON in request: ${reason}`);
+    throw new JsonApiError(400, [`Invalid JSON in request: ${reason}`]);
   }
 }
 
@@ -63,17 +64,16 @@ function relationshipNames(
 
 /**
  * `data.relationships` of a POST or PATCH: an object whose keys are relationship types, each an
- * object with `data` an array or null. Only services and monitors concern a server; the other kinds
- * are checked and ignored.
+ * object with `data` an array or null. Returns the names each present kind lists.
  */
-function relationshipChanges(
+export function relationshipLists(
   value: JsonValue | undefined,
   directory: ObjectDirectory,
   patch: boolean,
-): RelationshipChanges {
-  if (value === undefined) return {};
+): Map<string, string[]> {
+  const lists = new Map<string, string[]>();
+  if (value === undefined) return lists;
   if (!isObject(value)) throw JsonApiError.refused("Field '/data/relationships' is not an object");
-  const changes: RelationshipChanges = {};
   for (const [kind, entry] of Object.entries(value)) {
     if (!RELATIONSHIP_TYPES.has(kind))
       throw JsonApiError.refused(`'${kind}' is not a valid MaxScale relationship type`);
@@ -88,7 +88,19 @@ function relationshipChanges(
       if (patch) throw JsonApiError.refused(`Field '${field}/data' is not defined`);
       continue;
     }
-    const names = relationshipNames(kind, data, `${field}/data`, directory);
+    lists.set(kind, relationshipNames(kind, data, `${field}/data`, directory));
+  }
+  return lists;
+}
+
+/** Only services and monitors concern a server; the other kinds are checked and ignored. */
+function relationshipChanges(
+  value: JsonValue | undefined,
+  directory: ObjectDirectory,
+  patch: boolean,
+): RelationshipChanges {
+  const changes: RelationshipChanges = {};
+  for (const [kind, names] of relationshipLists(value, directory, patch)) {
     if (kind === 'services' || kind === 'monitors') changes[kind] = names;
   }
   return changes;
@@ -161,9 +173,12 @@ export function readUpdateServerRequest(
   return { ...(parameters === undefined ? {} : { parameters }), relationships };
 }
 
-/** `PATCH /v1/servers/:name/relationships/:type`: `{"data":[…]}` or `{"data":null}`. */
+/**
+ * `PATCH /v1/<objects>/:name/relationships/:type`: `{"data":[…]}` or `{"data":null}`; `kind` is the
+ * type of the objects listed.
+ */
 export function readRelationshipRequest(
-  kind: RelationshipKind,
+  kind: string,
   body: JsonValue | undefined,
   directory: ObjectDirectory,
 ): string[] {

@@ -38,6 +38,15 @@ export function assertStateSettable(name: string, monitored: boolean, state: Set
   }
 }
 
+/**
+ * A primary cannot be drained, as MaxScale's PostgreSQL monitor rules: draining it would end its writes.
+ * It can be set to maintenance, and a drain already set can always be cleared.
+ */
+export function assertDrainable(isPrimary: boolean, set: boolean, state: SettableState): void {
+  if (set && state === 'drain' && isPrimary)
+    throw JsonApiError.refused('The server is master, so it cannot be set to draining mode.');
+}
+
 const TRUTHY = new Set(['yes', 'true', 'on', '1']);
 
 /** MaxScale's boolean query options (`force=yes`): yes, true, on and 1, case-insensitive. */
