@@ -107,7 +107,7 @@ export class PostgresLifecycle {
 
   /**
    * Creates the cluster: initdb, or the custom `bootstrap.method` (Patroni's `_custom_bootstrap`), then
-   * starts it as primary, creates the replication and rewind users and runs `post_bootstrap`. After a
+   * starts it as primary, runs `post_bootstrap` and creates the replication and rewind users. After a
    * custom method with `recovery_conf`, PostgreSQL first recovers with those settings, and natroni waits
    * for the end of that recovery. Any failure stops PostgreSQL and removes the data directory, so that
    * another attempt (of this member or another) starts afresh.
@@ -145,9 +145,10 @@ export class PostgresLifecycle {
       } else {
         await this.launch('primary', DEFAULT_START_TIMEOUT_MS, 'start_failed');
       }
-      await createClusterUsers(this.deps.pool, this.config);
+      // Patroni's order: the script first, then the users natroni needs (existing ones are altered).
       const postBootstrap = this.config.bootstrap.post_bootstrap ?? this.config.bootstrap.post_init;
       if (postBootstrap) await runPostBootstrap(postBootstrap, this.superuserUrl());
+      await createClusterUsers(this.deps.pool, this.config);
     } catch (error) {
       this.logger.error({ msg: 'bootstrap failed: removing the data directory', err: error });
       if (this.running) await this.shutdown('immediate');
