@@ -126,6 +126,7 @@ export async function createReplica(
   const connstring = source ? conninfo(source.connUrl, { username: replication.username }) : '';
   for (const method of methods) {
     try {
+      // replicaMethodOrder offers basebackup only when there is a source.
       if (method === BASEBACKUP_METHOD && source) {
         if (!(await isEmpty(dataDir))) await emptyDataDir(dataDir, osUser);
         await runBaseBackup(config, osUser, source.connUrl, source.slotName);
