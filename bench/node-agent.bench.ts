@@ -57,11 +57,17 @@ async function memberConfig(name: string, baseDir: string): Promise<MemberConfig
       use_pg_rewind: true,
       remove_data_directory_on_rewind_failure: false,
       remove_data_directory_on_diverged_timelines: false,
+      create_replica_methods: [],
+      replica_method_options: {},
       callbacks: {},
       callback_timeout: 5,
       os_user: osUser.name,
     },
-    bootstrap: { dcs: {}, initdb: [{ encoding: 'UTF8' }, { locale: 'C' }] },
+    bootstrap: {
+      dcs: {},
+      method: 'initdb',
+      initdb: [{ encoding: 'UTF8' }, { locale: 'C' }],
+    },
     tags: {},
   };
 }

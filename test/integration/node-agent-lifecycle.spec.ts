@@ -1,12 +1,16 @@
 import { create } from '@bufbuild/protobuf';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ClusterKeys, type ClusterStore } from '../../libs/dcs/src/index.ts';
-import { NatsServerProcess, waitUntil } from '../../libs/harness/src/index.ts';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NatsServerProcess, postgresBinDir, waitUntil } from '../../libs/harness/src/index.ts';
 import { DynamicConfigSchema, PostgresqlDynamicConfigSchema } from '../../libs/proto/src/index.ts';
 import { connectClient, uniqueScope } from '../support/nats-clients.ts';
 import {
   command,
   disposeMember,
+  REPLICATION,
   memberStatus,
   openStore,
   sql,
@@ -24,6 +28,9 @@ let store: ClusterStore;
 let lease: TestLease;
 let primary: TestMember;
 let replica: TestMember;
+/** A member whose only replica method restores without a leader (`no_leader`). */
+let restored: TestMember;
+let scriptDir: string;
 const scope = uniqueScope('agent-life');
 
 beforeAll(async () => {
@@ -32,12 +39,21 @@ beforeAll(async () => {
   store = await openStore(client, scope);
   primary = await startMember(nats.url, scope, 'pg1');
   replica = await startMember(nats.url, scope, 'pg2');
+  scriptDir = await mkdtemp(join(tmpdir(), 'natroni-restore-'));
+  await chmod(scriptDir, 0o755);
+  restored = await startMember(nats.url, scope, 'pg3', {
+    create_replica_methods: ['restore', 'basebackup'],
+    replica_method_options: {
+      restore: { command: join(scriptDir, 'restore.sh'), no_leader: true, keep_data: false },
+    },
+  });
   lease = await TestLease.acquire(store, 'pg1', TTL_MS);
 }, 60_000);
 
 afterAll(async () => {
   await lease?.stop();
-  for (const member of [replica, primary]) if (member) await disposeMember(member);
+  for (const member of [restored, replica, primary]) if (member) await disposeMember(member);
+  if (scriptDir) await rm(scriptDir, { recursive: true, force: true });
   await client?.close();
   await nats?.dispose();
 });
@@ -80,6 +96,33 @@ it('clones a streaming replica that sees the rows written on the primary', async
     usename: 'replicator',
     state: 'streaming',
   });
+});
+
+it('creates a replica without a leader with a no_leader method', async () => {
+  // A stand-in for a restore from a backup repository: it knows where to copy from by itself.
+  const source = `host=127.0.0.1 port=${primary.port} user=${REPLICATION.username} password=${REPLICATION.password}`;
+  await writeFile(
+    join(scriptDir, 'restore.sh'),
+    [
+      '#!/bin/sh',
+      'for arg; do case "$arg" in --datadir=*) datadir="${arg#--datadir=}";; --connstring=*) conn="${arg#--connstring=}";; esac; done',
+      'test -z "$conn" || exit 2',
+      `${postgresBinDir()}/pg_basebackup -D "$datadir" -X stream -d "${source}" --no-sync`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  const reply = await command(client, scope, 'pg3', 'clone', {});
+  expect(reply).toMatchObject({
+    ok: true,
+    message: 'created a replica without a leader using restore',
+  });
+  await sql(primary.port, 'INSERT INTO t VALUES (100)');
+  // Without a leader it follows nobody: it has what the backup held, and no more.
+  const rows = await sql(restored.port, 'SELECT count(*)::int AS n FROM t');
+  expect(rows[0].n).toBe(2);
+  const status = await waitForStatus(store, 'pg3', (s) => s.state === 'running', 'running');
+  expect(status).toMatchObject({ role: 'replica' });
 });
 
 it('refuses a stale term and answers bad payloads with a clear error', async () => {

@@ -463,6 +463,41 @@ describe('api-gateway Patroni actions (real nats-server)', () => {
       expect((await fixture.store.get(ClusterKeys.config))?.revision).toBe(before?.revision);
     });
 
+    it.each([
+      [
+        'PATCH',
+        '{"synchronous_mode":"quorum"}',
+        'Invalid dynamic configuration: synchronous_mode "quorum" (quorum commit) is not supported by this natroni version: use synchronous_mode: true',
+      ],
+      [
+        'PUT',
+        '{"ttl":30,"loop_wait":10,"retry_timeout":10,"synchronous_mode":"QUORUM"}',
+        'Invalid dynamic configuration: synchronous_mode "quorum" (quorum commit) is not supported by this natroni version: use synchronous_mode: true',
+      ],
+      [
+        'PATCH',
+        '{"standby_cluster":{"primary_slot_name":"standby"}}',
+        'Invalid dynamic configuration: standby_cluster.host is not defined.; standby_cluster.port is not defined.; standby_cluster.restore_command is not defined.',
+      ],
+      [
+        'PATCH',
+        '{"standby_cluster":{"host":"10.0.0.1","port":"5432"}}',
+        'Invalid dynamic configuration: standby_cluster.port is not an integer from 0 to 65535',
+      ],
+    ])(
+      '%s /config %s → 422 with the reason, and the stored config is unchanged',
+      async (method, body, text) => {
+        const before = await fixture.store.get(ClusterKeys.config);
+        expect(await fixture.call('pg1', method, '/config', body)).toMatchObject({
+          status: 422,
+          text,
+        });
+        const after = await fixture.store.get(ClusterKeys.config);
+        expect(after?.revision).toBe(before?.revision);
+        expect(after?.value.synchronousMode).toEqual(before?.value.synchronousMode);
+      },
+    );
+
     it('matches the captured invalid-JSON reply', async () => {
       const captured = sample('leader_PATCH_config_invalid_json.txt');
       const answer = await fixture.call('pg1', 'PATCH', '/config', '{"ttl": 30,');

@@ -19,7 +19,9 @@ export const E2E_TTL_SECONDS = 8;
 export async function startE2eCluster(
   scope: string,
   tags?: LocalClusterOptions['tags'],
-  network: Partial<Pick<LocalClusterOptions, 'ports' | 'memberNatsPorts' | 'layout'>> = {},
+  network: Partial<
+    Pick<LocalClusterOptions, 'ports' | 'memberNatsPorts' | 'layout' | 'memberSections'>
+  > = {},
 ): Promise<LocalCluster> {
   const baseDir = await mkdtemp(join(tmpdir(), 'natroni-test-e2e-'));
   await chmod(baseDir, 0o755);
@@ -31,6 +33,7 @@ export async function startE2eCluster(
     ports: network.ports ?? (await freeClusterPorts(3)),
     memberNatsPorts: network.memberNatsPorts,
     layout: network.layout,
+    memberSections: network.memberSections,
     dcs: { ttl: E2E_TTL_SECONDS, loop_wait: 1, retry_timeout: 3, maximum_lag_on_failover: 1048576 },
     restapiCredentials: { username: 'admin', password: 'admin' },
     logToFiles: true,

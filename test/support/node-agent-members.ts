@@ -72,12 +72,18 @@ export async function memberConfig(
       use_pg_rewind: true,
       remove_data_directory_on_rewind_failure: false,
       remove_data_directory_on_diverged_timelines: false,
+      create_replica_methods: [],
+      replica_method_options: {},
       callbacks: {},
       callback_timeout: 5,
       os_user: osUser.name,
       ...overrides,
     },
-    bootstrap: { dcs: {}, initdb: [{ encoding: 'UTF8' }, { locale: 'C' }, 'no-sync'] },
+    bootstrap: {
+      dcs: {},
+      method: 'initdb',
+      initdb: [{ encoding: 'UTF8' }, { locale: 'C' }, 'no-sync'],
+    },
     tags: {},
   };
   return { config, baseDir, port };

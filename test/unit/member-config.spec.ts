@@ -127,3 +127,93 @@ describe('files', () => {
     );
   });
 });
+
+describe('custom bootstrap and replica creation methods', () => {
+  const withMethods = {
+    ...minimal,
+    postgresql: {
+      ...minimal.postgresql,
+      create_replica_methods: ['pgbackrest', 'basebackup'],
+      pgbackrest: { command: 'pgbackrest --stanza=demo restore', keep_data: true, no_params: true },
+      basebackup: { 'max-rate': '100M' },
+    },
+    bootstrap: {
+      method: 'restore',
+      restore: {
+        command: '/usr/local/bin/restore-cluster',
+        keep_existing_recovery_conf: false,
+        label: 'nightly',
+        recovery_conf: { restore_command: 'cp /archive/%f %p', recovery_target_action: 'promote' },
+      },
+      post_init: '/usr/local/bin/post-init',
+    },
+  };
+
+  test("each method's section is read from the key named after it", () => {
+    const config = parseMemberConfig(withMethods, {}, 'pg1.yml');
+    expect(config.postgresql.create_replica_methods).toEqual(['pgbackrest', 'basebackup']);
+    expect(config.postgresql.replica_method_options).toEqual({
+      pgbackrest: { command: 'pgbackrest --stanza=demo restore', keep_data: true, no_params: true },
+    });
+    expect(config.postgresql.basebackup).toEqual({ 'max-rate': '100M' });
+    expect(config.bootstrap).toMatchObject({
+      method: 'restore',
+      post_init: '/usr/local/bin/post-init',
+      method_options: {
+        section: {
+          command: '/usr/local/bin/restore-cluster',
+          keep_existing_recovery_conf: false,
+          label: 'nightly',
+        },
+        keep_existing_recovery_conf: false,
+        recovery_conf: { restore_command: 'cp /archive/%f %p', recovery_target_action: 'promote' },
+      },
+    });
+  });
+
+  test('initdb by default, and a section not named by create_replica_methods is an unknown key', () => {
+    const config = parseMemberConfig(minimal, {}, 'pg1.yml');
+    expect(config.bootstrap.method).toBe('initdb');
+    expect(config.bootstrap.method_options).toBeUndefined();
+    expect(config.postgresql.create_replica_methods).toEqual([]);
+    expect(
+      problemsOf({ ...minimal, postgresql: { ...minimal.postgresql, wal_e: { command: 'x' } } }),
+    ).toEqual(['postgresql.wal_e: unknown key']);
+  });
+
+  test('a bootstrap method without a command, bad basebackup options and nested values are refused', () => {
+    expect(
+      problemsOf({
+        ...minimal,
+        postgresql: {
+          ...minimal.postgresql,
+          create_replica_methods: ['wal_e'],
+          wal_e: { command: 'restore', envdir: { nested: true } },
+          basebackup: ['pgdata', { compress: 'gzip' }],
+        },
+        bootstrap: { method: 'restore', restore: { label: 'x' } },
+      }),
+    ).toEqual([
+      'postgresql.wal_e.envdir: must be a string, a number or a boolean',
+      'bootstrap.restore: bootstrap.method is "restore", so bootstrap.restore.command must be given',
+      'postgresql.basebackup: pgdata option for basebackup is not allowed',
+      'postgresql.basebackup: compress option for basebackup must use server-side compression (e.g., server-gzip, server-zstd). Client-side compression is not allowed.',
+    ]);
+  });
+});
+
+test('bootstrap.dcs with quorum commit or a standby_cluster without a source is refused', () => {
+  expect(
+    problemsOf({
+      ...minimal,
+      bootstrap: {
+        dcs: { synchronous_mode: 'quorum', standby_cluster: { primary_slot_name: 'x' } },
+      },
+    }),
+  ).toEqual([
+    'bootstrap.dcs.synchronous_mode: synchronous_mode "quorum" (quorum commit) is not supported by this natroni version: use synchronous_mode: true',
+    'bootstrap.dcs.standby_cluster.host is not defined.',
+    'bootstrap.dcs.standby_cluster.port is not defined.',
+    'bootstrap.dcs.standby_cluster.restore_command is not defined.',
+  ]);
+});

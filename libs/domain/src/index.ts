@@ -57,3 +57,17 @@ export {
 export * from './patroni/index.ts';
 export * from './maxscale/index.ts';
 export { NATRONI_VERSION } from './natroni-version.ts';
+export {
+  BASEBACKUP_METHOD,
+  basebackupArguments,
+  customBootstrapCall,
+  removeDataAfterRewindFailure,
+  replicaMethodCall,
+  replicaMethodOrder,
+  type BasebackupOptions,
+  type MethodCall,
+  type MethodSection,
+  type MethodValue,
+  type ReplicaMethodCall,
+  type ReplicaMethodFacts,
+} from './replica-methods.ts';

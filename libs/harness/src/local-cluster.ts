@@ -86,6 +86,14 @@ export interface LocalClusterOptions {
    * third of the memory); a frozen process then freezes all three.
    */
   layout?: ProcessLayout;
+  /**
+   * Keys added to every member's `postgresql` and `bootstrap` sections (replica creation methods, a
+   * custom bootstrap method, ...): any member may bootstrap the cluster or clone it.
+   */
+  memberSections?: {
+    readonly postgresql?: Readonly<Record<string, unknown>>;
+    readonly bootstrap?: Readonly<Record<string, unknown>>;
+  };
   /** `node` arguments for every natroni process; LEAN_HEAP_ARGUMENTS unless given. */
   nodeArguments?: readonly string[];
 }
@@ -431,8 +439,15 @@ export function memberConfigDocument(
       listen: `127.0.0.1:${ports.restapi}`,
       authentication: options.restapiCredentials,
     },
-    postgresql: postgresqlSection(`127.0.0.1:${ports.postgres}`, dataDir, '127.0.0.1/32'),
-    bootstrap: { dcs: options.dcs, initdb: [{ encoding: 'UTF8' }, 'data-checksums'] },
+    postgresql: {
+      ...postgresqlSection(`127.0.0.1:${ports.postgres}`, dataDir, '127.0.0.1/32'),
+      ...options.memberSections?.postgresql,
+    },
+    bootstrap: {
+      dcs: options.dcs,
+      initdb: [{ encoding: 'UTF8' }, 'data-checksums'],
+      ...options.memberSections?.bootstrap,
+    },
     tags: options.tags?.[name] ?? {},
   };
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
+  Allow,
   ArrayNotEmpty,
   IsArray,
   IsBoolean,
@@ -150,6 +151,15 @@ class PostgresqlDto {
   @IsBoolean()
   remove_data_directory_on_diverged_timelines = false;
 
+  @IsArray()
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  create_replica_methods: string[] = [];
+
+  /** Checked by basebackupArguments, in Patroni's words. */
+  @Allow()
+  basebackup?: unknown;
+
   @ValidateNested()
   @Type(() => CallbacksDto)
   callbacks = new CallbacksDto();
@@ -169,7 +179,12 @@ class BootstrapDto {
   @IsArray()
   initdb: (string | Record<string, string>)[] = [];
 
+  @IsString()
+  @IsNotEmpty()
+  method = 'initdb';
+
   @IsOptional() @IsString() post_bootstrap?: string;
+  @IsOptional() @IsString() post_init?: string;
 }
 
 /** The member configuration file, validated key by key (see member-config.ts for the meaning). */

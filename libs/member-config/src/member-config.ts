@@ -1,3 +1,5 @@
+import type { BasebackupOptions, MethodSection, MethodValue } from '../../domain/src/index.ts';
+
 /**
  * One member's configuration, laid out like Patroni's YAML (`scope`, `name`, `restapi`, `postgresql`,
  * `bootstrap`, `tags`), with a `nats` section where Patroni has etcd. Keys keep Patroni's spelling so
@@ -57,6 +59,15 @@ export interface PostgresqlConfig {
   readonly use_pg_rewind: boolean;
   readonly remove_data_directory_on_rewind_failure: boolean;
   readonly remove_data_directory_on_diverged_timelines: boolean;
+  /** Replica creation methods, tried in order until one succeeds; empty means `basebackup` alone. */
+  readonly create_replica_methods: readonly string[];
+  /**
+   * The section of each custom method of `create_replica_methods` (`postgresql.<method>` in the file):
+   * `command`, `no_leader`, `keep_data`, `no_params`, and arguments for the command.
+   */
+  readonly replica_method_options: Readonly<Record<string, MethodSection>>;
+  /** Extra pg_basebackup options (`postgresql.basebackup`), a mapping or a list, as in Patroni. */
+  readonly basebackup?: BasebackupOptions;
   readonly callbacks: Readonly<Partial<Record<CallbackAction, string>>>;
   /** Seconds a callback may run before it is killed. */
   readonly callback_timeout: number;
@@ -64,13 +75,28 @@ export interface PostgresqlConfig {
   readonly os_user?: string;
 }
 
+/** The section of a custom `bootstrap.method` (`bootstrap.<method>` in the file). */
+export interface BootstrapMethodOptions {
+  /** The section's scalars: `command`, `no_params`, and arguments for the command. */
+  readonly section: MethodSection;
+  /** Keep the recovery settings and signal files the command left (pgBackRest, Barman write them). */
+  readonly keep_existing_recovery_conf: boolean;
+  /** Recovery settings to start the restored cluster with (restore_command, recovery_target_*, ...). */
+  readonly recovery_conf?: Readonly<Record<string, MethodValue>>;
+}
+
 export interface BootstrapConfig {
   /** Written to the `config` key by the member that bootstraps the cluster. */
   readonly dcs: Readonly<Record<string, unknown>>;
   /** initdb options: `- data-checksums` or `- encoding: UTF8`, as in Patroni. */
   readonly initdb: readonly (string | Readonly<Record<string, string>>)[];
+  /** `initdb` (the default) or the name of a custom method whose section is `method_options`. */
+  readonly method: string;
+  readonly method_options?: BootstrapMethodOptions;
   /** A command run once after bootstrap, with the superuser connection URL as its argument. */
   readonly post_bootstrap?: string;
+  /** Patroni's other name for `post_bootstrap`, used when `post_bootstrap` is not set. */
+  readonly post_init?: string;
 }
 
 export type Tags = Readonly<Record<string, string | number | boolean>>;

@@ -29,7 +29,7 @@ export class ConfigWriter {
       if (!stored) throw PatroniHttpError.page(503);
       const current = JSON.parse(toWireJson(DynamicConfigSchema, stored.value)) as JsonObject;
       const { config, changed } = patchConfig(current, patch);
-      const decoded = checked(config);
+      const decoded = this.checked(config);
       if (!changed) return toWireJson(DynamicConfigSchema, decoded);
       if (await this.write(decoded, stored.revision))
         return toWireJson(DynamicConfigSchema, decoded);
@@ -39,7 +39,7 @@ export class ConfigWriter {
 
   /** PUT: replaces the stored config; returns it. */
   async replace(body: JsonObject): Promise<string> {
-    const decoded = checked(body);
+    const decoded = this.checked(body);
     const wire = toWireJson(DynamicConfigSchema, decoded);
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
       const stored = await this.read();
@@ -47,6 +47,11 @@ export class ConfigWriter {
       if (await this.write(decoded, stored?.revision ?? 0)) return wire;
     }
     throw PatroniHttpError.page(409);
+  }
+
+  /** Decoded and checked before anything is written: a refused request leaves the key as it was. */
+  private checked(config: JsonObject): DynamicConfig {
+    return checked(config, this.cluster.view.members.size);
   }
 
   private async read(): Promise<{ value: DynamicConfig; revision: number } | undefined> {
@@ -70,7 +75,7 @@ export class ConfigWriter {
   }
 }
 
-function checked(config: JsonObject): DynamicConfig {
+function checked(config: JsonObject, memberCount: number): DynamicConfig {
   let decoded: DynamicConfig;
   try {
     decoded = fromJson(DynamicConfigSchema, config);
@@ -78,7 +83,7 @@ function checked(config: JsonObject): DynamicConfig {
     const reason = error instanceof Error ? error.message : String(error);
     throw new PatroniHttpError(400, `Invalid dynamic configuration: ${reason}`);
   }
-  const problems = dynamicConfigProblems(decoded);
+  const problems = dynamicConfigProblems(decoded, { memberCount });
   if (problems.length > 0)
     throw new PatroniHttpError(422, `Invalid dynamic configuration: ${problems.join('; ')}`);
   return decoded;

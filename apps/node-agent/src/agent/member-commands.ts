@@ -68,20 +68,24 @@ export class MemberCommands {
     return 'bootstrapped a new cluster';
   }
 
+  /**
+   * Creates the data directory from `source_conn_url` (or `source_member`'s conn_url). Without either,
+   * as Patroni's bootstrap without a leader, only the methods with `no_leader` run.
+   */
   async clone(request: CloneRequest): Promise<string> {
     const source =
       request.sourceConnUrl ||
       (request.sourceMember ? this.deps.cluster.memberConnUrl(request.sourceMember) : undefined);
-    if (!source) {
+    if (request.sourceMember && !source) {
       throw new CommandRefusal(
         'bad_request',
-        request.sourceMember
-          ? `member ${request.sourceMember} has no known conn_url`
-          : 'clone needs source_member or source_conn_url',
+        `member ${request.sourceMember} has no known conn_url`,
       );
     }
-    await this.exclusive('clone', () => this.deps.lifecycle.clone(source));
-    return `created a replica from ${request.sourceMember || source}`;
+    const method = await this.exclusive('clone', () => this.deps.lifecycle.clone(source));
+    return source
+      ? `created a replica from ${request.sourceMember || source} using ${method}`
+      : `created a replica without a leader using ${method}`;
   }
 
   async start(request: StartRequest): Promise<string> {
@@ -251,7 +255,7 @@ export class MemberCommands {
           .find(Boolean);
     const source = cloneFrom ?? leaderUrl;
     if (!source) throw new CommandRefusal('failed', 'Cluster has no leader, can not reinitialize');
-    const run = () => this.deps.lifecycle.reinitialize(source);
+    const run = () => this.deps.lifecycle.reinitialize(source, request.fromLeader);
     if (request.force) await this.deps.lock.run('reinitialize', run);
     else await this.exclusive('reinitialize', run);
     return 'reinitialize started';

@@ -6,16 +6,24 @@ import {
   restartAfterUnansweredFence,
   type ControlData,
   callbackRole,
+  removeDataAfterRewindFailure,
   slotNameForMember,
   type MemberRole,
 } from '../../../../libs/domain/src/index.ts';
-import type { CallbackAction, MemberConfig } from '../../../../libs/member-config/src/index.ts';
+import type {
+  BootstrapMethodOptions,
+  CallbackAction,
+  MemberConfig,
+  ParameterValue,
+} from '../../../../libs/member-config/src/index.ts';
 import {
   createClusterUsers,
   prepareDataDir,
+  runCustomBootstrap,
   runInitdb,
   runPostBootstrap,
 } from '../postgres/cluster-creation.ts';
+import { answersAsPrimary } from '../postgres/primary-probe.ts';
 import type { OsUser } from '../postgres/os-user.ts';
 import { PostgresFiles } from '../postgres/postgres-files.ts';
 import {
@@ -26,7 +34,7 @@ import {
 } from '../postgres/postgres-settings.ts';
 import { runPostgresTool } from '../postgres/postgres-tool.ts';
 import { PostmasterProcess, type ShutdownMode } from '../postgres/postmaster-process.ts';
-import { ensureReplicationSlot, runBaseBackup } from '../postgres/replica-creation.ts';
+import { createReplica, ensureReplicationSlot } from '../postgres/replica-creation.ts';
 import type { CallbackQueue } from './callback-queue.ts';
 import type { ClusterObserver } from './cluster-observer.ts';
 import type { PostgresStateMachine } from './postgres-state-machine.ts';
@@ -34,6 +42,12 @@ import type { PostgresStateMachine } from './postgres-state-machine.ts';
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 const PROMOTE_TIMEOUT_S = 60;
 const REWIND_TIMEOUT_MS = 10 * 60_000;
+/**
+ * A custom bootstrap, its command and the recovery after it, must end within this: the election waits
+ * 120 s for a bootstrap before it frees the initialize key for another attempt.
+ */
+const CUSTOM_BOOTSTRAP_TIMEOUT_MS = 110_000;
+const RECOVERY_POLL_MS = 100;
 /**
  * How often a start asks PostgreSQL whether it accepts connections. A start takes 0.1-0.3 s and is on
  * the path of every bootstrap, clone and failover; a poll that fails costs one refused connection.
@@ -91,38 +105,125 @@ export class PostgresLifecycle {
     return this.files.isInitialized() && !this.files.isStandby();
   }
 
+  /**
+   * Creates the cluster: initdb, or the custom `bootstrap.method` (Patroni's `_custom_bootstrap`), then
+   * starts it as primary, runs `post_bootstrap` and creates the replication and rewind users. After a
+   * custom method with `recovery_conf`, PostgreSQL first recovers with those settings, and natroni waits
+   * for the end of that recovery. Any failure stops PostgreSQL and removes the data directory, so that
+   * another attempt (of this member or another) starts afresh.
+   */
   async bootstrap(): Promise<void> {
     if (this.files.isInitialized()) throw new LifecycleRefusal('the data directory is not empty');
     const { machine } = this.deps;
-    machine.set('initdb', 'uninitialized');
+    const custom =
+      this.config.bootstrap.method === 'initdb' ? undefined : this.config.bootstrap.method_options;
+    const deadline = performance.now() + CUSTOM_BOOTSTRAP_TIMEOUT_MS;
+    machine.set(custom ? 'custom_bootstrap' : 'initdb', 'uninitialized');
     try {
-      await runInitdb(this.config, this.deps.osUser);
-      await this.files.keepBaseConfig();
-      await this.writeConfiguration(undefined);
-      await this.files.setStandby(false);
+      if (custom) {
+        await runCustomBootstrap(this.config, this.deps.osUser, CUSTOM_BOOTSTRAP_TIMEOUT_MS);
+        await this.prepareRestoredCluster(custom);
+      } else {
+        await runInitdb(this.config, this.deps.osUser);
+        await this.files.keepBaseConfig();
+        await this.writeConfiguration(undefined);
+        await this.files.setStandby(false);
+      }
     } catch (error) {
-      machine.set('initdb_failed', 'uninitialized');
+      machine.set(custom ? 'custom_bootstrap_failed' : 'initdb_failed', 'uninitialized');
       await rm(this.config.postgresql.data_dir, { recursive: true, force: true });
       throw error;
     }
-    await this.launch('primary', DEFAULT_START_TIMEOUT_MS, 'start_failed');
-    await createClusterUsers(this.deps.pool, this.config);
-    const postBootstrap = this.config.bootstrap.post_bootstrap;
-    if (postBootstrap) await runPostBootstrap(postBootstrap, this.superuserUrl());
+    try {
+      if (custom) {
+        await this.launch('replica', DEFAULT_START_TIMEOUT_MS, 'start_failed');
+        await this.awaitEndOfRecovery(deadline);
+        machine.setRole('primary');
+        await this.files.setRecoverySignal(false);
+        await this.writeConfiguration(undefined);
+        await this.deps.pool.query('SELECT pg_reload_conf()');
+      } else {
+        await this.launch('primary', DEFAULT_START_TIMEOUT_MS, 'start_failed');
+      }
+      // Patroni's order: the script first, then the users natroni needs (existing ones are altered).
+      const postBootstrap = this.config.bootstrap.post_bootstrap ?? this.config.bootstrap.post_init;
+      if (postBootstrap) await runPostBootstrap(postBootstrap, this.superuserUrl());
+      await createClusterUsers(this.deps.pool, this.config);
+    } catch (error) {
+      this.logger.error({ msg: 'bootstrap failed: removing the data directory', err: error });
+      if (this.running) await this.shutdown('immediate');
+      await rm(this.config.postgresql.data_dir, { recursive: true, force: true });
+      machine.set('stopped', 'uninitialized');
+      throw error;
+    }
     void this.callback('on_start');
   }
 
-  async clone(sourceConnUrl: string): Promise<void> {
+  /**
+   * Patroni's `_post_restore` and recovery settings after a custom bootstrap: natroni's configuration
+   * files, then either the `recovery_conf` settings (with recovery.signal), the recovery settings the
+   * command left (`keep_existing_recovery_conf`), or none.
+   */
+  private async prepareRestoredCluster(custom: BootstrapMethodOptions): Promise<void> {
+    if (!this.files.isInitialized())
+      throw new Error(
+        'the custom bootstrap command left no PostgreSQL cluster in the data directory',
+      );
+    await this.files.keepBaseConfig();
+    await this.files.removePromoteSignal();
+    if (custom.recovery_conf !== undefined) {
+      await this.writeConfiguration(undefined, custom.recovery_conf);
+      await this.files.setStandby(false);
+      await this.files.setRecoverySignal(true);
+    } else {
+      await this.writeConfiguration(undefined);
+      if (!custom.keep_existing_recovery_conf) {
+        await this.files.setStandby(false);
+        await this.files.setRecoverySignal(false);
+      }
+    }
+  }
+
+  private async awaitEndOfRecovery(deadline: number): Promise<void> {
+    while (await this.inRecovery()) {
+      if (performance.now() > deadline)
+        throw new Error(
+          `PostgreSQL was still in recovery after the custom bootstrap ${CUSTOM_BOOTSTRAP_TIMEOUT_MS} ms after it began`,
+        );
+      await sleep(RECOVERY_POLL_MS);
+    }
+  }
+
+  /**
+   * Creates the data directory with the replica creation methods (createReplica), from `sourceConnUrl`,
+   * or without a source with the `no_leader` methods alone; then starts PostgreSQL as a replica.
+   * Returns the method that created it.
+   */
+  async clone(sourceConnUrl: string | undefined, fromLeader = false): Promise<string> {
     if (this.running) throw new LifecycleRefusal('PostgreSQL is running: stop it first');
     if (this.files.isInitialized()) throw new LifecycleRefusal('the data directory is not empty');
+    return this.createReplica(sourceConnUrl, fromLeader);
+  }
+
+  private async createReplica(
+    sourceConnUrl: string | undefined,
+    fromLeader: boolean,
+  ): Promise<string> {
     const { machine } = this.deps;
     machine.set('creating_replica', 'uninitialized');
-    const upstream = this.upstreamFor(sourceConnUrl);
+    const upstream = sourceConnUrl === undefined ? undefined : this.upstreamFor(sourceConnUrl);
+    let method: string;
     try {
       await prepareDataDir(this.config.postgresql.data_dir, this.deps.osUser);
-      if (upstream.slotName !== undefined) await this.ensureSlot(upstream);
-      await runBaseBackup(this.config, this.deps.osUser, sourceConnUrl, upstream.slotName);
+      if (upstream?.slotName !== undefined) await this.ensureSlot(upstream);
+      method = await createReplica(
+        this.config,
+        this.deps.osUser,
+        upstream && { connUrl: upstream.connUrl, slotName: upstream.slotName },
+        fromLeader,
+      );
       await this.files.keepBaseConfig();
+      await this.files.removePromoteSignal();
       await this.writeConfiguration(upstream);
       await this.files.setStandby(true);
     } catch (error) {
@@ -133,6 +234,7 @@ export class PostgresLifecycle {
     this.upstream = upstream;
     await this.launch('replica', DEFAULT_START_TIMEOUT_MS, 'start_failed');
     void this.callback('on_start');
+    return method;
   }
 
   async start(): Promise<void> {
@@ -267,8 +369,16 @@ export class PostgresLifecycle {
         },
       );
     } catch (error) {
-      if (!removeOnFailure && !removeOnDiverged) throw error;
-      this.logger.warn({ msg: 'pg_rewind failed: cloning anew', err: error });
+      const remove = removeDataAfterRewindFailure({
+        removeOnRewindFailure: removeOnFailure,
+        removeOnDivergedTimelines: removeOnDiverged,
+        sourceIsPrimary: await answersAsPrimary(sourceConnUrl, source),
+      });
+      if (!remove) throw error;
+      this.logger.warn({
+        msg: `${removeOnFailure ? 'remove_data_directory_on_rewind_failure' : 'remove_data_directory_on_diverged_timelines'} is set: pg_rewind failed, removing the data directory and cloning anew`,
+        err: error,
+      });
       await this.reinitialize(sourceConnUrl);
       return 'reinitialized';
     }
@@ -280,12 +390,14 @@ export class PostgresLifecycle {
     return 'rewound';
   }
 
-  /** Stops PostgreSQL (immediate), removes the data directory and clones it anew from `sourceConnUrl`. */
-  async reinitialize(sourceConnUrl: string): Promise<void> {
+  /**
+   * Stops PostgreSQL (immediate) and creates the replica anew from `sourceConnUrl`. As in Patroni, the
+   * data directory is left to the methods: basebackup and the custom methods empty it, those with
+   * `keep_data` (a pgBackRest `--delta` restore) reuse it.
+   */
+  async reinitialize(sourceConnUrl: string, fromLeader = false): Promise<string> {
     if (this.running) await this.shutdown('immediate');
-    await rm(this.config.postgresql.data_dir, { recursive: true, force: true });
-    this.deps.machine.set('stopped', 'uninitialized');
-    await this.clone(sourceConnUrl);
+    return this.createReplica(sourceConnUrl, fromLeader);
   }
 
   /** Self-fencing: immediate stop, then read-only (standby.signal) with the last known upstream. */
@@ -423,11 +535,18 @@ export class PostgresLifecycle {
     return undefined;
   }
 
-  private async writeConfiguration(upstream: UpstreamSettings | undefined): Promise<void> {
+  private async writeConfiguration(
+    upstream: UpstreamSettings | undefined,
+    recovery: Readonly<Record<string, ParameterValue>> = {},
+  ): Promise<void> {
     await this.files.keepBaseConfig();
-    await this.files.writeConfig(
-      postgresParameters(this.config, this.deps.cluster.dynamicParameters, upstream),
+    const parameters = postgresParameters(
+      this.config,
+      this.deps.cluster.dynamicParameters,
+      upstream,
     );
+    for (const [name, value] of Object.entries(recovery)) parameters.set(name, value);
+    await this.files.writeConfig(parameters);
     await this.files.writeHba(this.hbaLines());
   }
 

@@ -3,8 +3,10 @@ import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
+import { customBootstrapCall } from '../../../../libs/domain/src/index.ts';
 import type { MemberConfig } from '../../../../libs/member-config/src/index.ts';
 import { syncDataDir } from './data-dir-sync.ts';
+import { runMethodCommand } from './method-command.ts';
 import type { OsUser } from './os-user.ts';
 import { quoteIdentifier, quoteLiteral } from './postgres-pool.ts';
 import { runPostgresTool } from './postgres-tool.ts';
@@ -57,6 +59,24 @@ export async function runInitdb(config: MemberConfig, osUser: OsUser): Promise<v
   } finally {
     await rm(secretDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Patroni's custom bootstrap: `bootstrap.<method>.command` with `--scope`, `--datadir` (unless
+ * `no_params`) and the section's other keys as `--key=value`, run in an empty data directory.
+ */
+export async function runCustomBootstrap(
+  config: MemberConfig,
+  osUser: OsUser,
+  timeoutMs: number,
+): Promise<void> {
+  const { method, method_options: options } = config.bootstrap;
+  if (!options) throw new Error(`bootstrap.${method} is not configured`);
+  const dataDir = config.postgresql.data_dir;
+  await prepareDataDir(dataDir, osUser);
+  const call = customBootstrapCall(options.section, { scope: config.scope, dataDir });
+  await runMethodCommand(method, call, { osUser, timeoutMs });
+  await syncDataDir(dataDir);
 }
 
 /** The replication user (and the rewind user, if configured) as Patroni creates them after initdb. */

@@ -9,6 +9,9 @@ const BASE_CONF = 'postgresql.base.conf';
 const MANAGED_CONF = 'postgresql.conf';
 const HBA_CONF = 'pg_hba.conf';
 const STANDBY_SIGNAL = 'standby.signal';
+const RECOVERY_SIGNAL = 'recovery.signal';
+/** PostgreSQL's default promote trigger: a restored copy must not promote itself by it. */
+const PROMOTE_SIGNAL = 'promote';
 
 /**
  * The files natroni owns in a data directory. As Patroni does, it keeps initdb's postgresql.conf as
@@ -48,6 +51,16 @@ export class PostgresFiles {
   async setStandby(standby: boolean): Promise<void> {
     if (standby) await this.write(STANDBY_SIGNAL, '');
     else await rm(join(this.dataDir, STANDBY_SIGNAL), { force: true });
+  }
+
+  /** recovery.signal: a targeted (archive) recovery, after which PostgreSQL runs as a primary. */
+  async setRecoverySignal(recovery: boolean): Promise<void> {
+    if (recovery) await this.write(RECOVERY_SIGNAL, '');
+    else await rm(join(this.dataDir, RECOVERY_SIGNAL), { force: true });
+  }
+
+  async removePromoteSignal(): Promise<void> {
+    await rm(join(this.dataDir, PROMOTE_SIGNAL), { force: true });
   }
 
   isStandby(): boolean {

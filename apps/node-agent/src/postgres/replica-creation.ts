@@ -1,10 +1,23 @@
+import { readdir, rm } from 'node:fs/promises';
+import { Logger } from '@nestjs/common';
+import {
+  BASEBACKUP_METHOD,
+  basebackupArguments,
+  replicaMethodCall,
+  replicaMethodOrder,
+} from '../../../../libs/domain/src/index.ts';
 import type { MemberConfig } from '../../../../libs/member-config/src/index.ts';
+import { prepareDataDir } from './cluster-creation.ts';
 import { syncDataDir } from './data-dir-sync.ts';
+import { runMethodCommand } from './method-command.ts';
 import type { OsUser } from './os-user.ts';
+import { withPgpassFile } from './pgpass-file.ts';
 import { conninfo } from './postgres-settings.ts';
 import { runPostgresTool } from './postgres-tool.ts';
 
 const BASEBACKUP_TIMEOUT_MS = 30 * 60_000;
+/** A custom replica method (a restore from a backup) is given as long as a base backup. */
+const REPLICA_METHOD_TIMEOUT_MS = BASEBACKUP_TIMEOUT_MS;
 const SLOT_TIMEOUT_MS = 30_000;
 
 function replicationAccess(config: MemberConfig, connUrl: string) {
@@ -30,7 +43,10 @@ export async function ensureReplicationSlot(
   );
 }
 
-/** pg_basebackup of `connUrl` into the (empty) data directory, streaming the WAL it needs. */
+/**
+ * pg_basebackup of `connUrl` into the (empty) data directory, streaming the WAL it needs, with the
+ * member's `postgresql.basebackup` options after natroni's own (so that, e.g., `checkpoint: spread` wins).
+ */
 export async function runBaseBackup(
   config: MemberConfig,
   osUser: OsUser,
@@ -47,6 +63,7 @@ export async function runBaseBackup(
     '--no-sync',
   ];
   if (slotName !== undefined) args.push(`--slot=${slotName}`);
+  args.push(...basebackupArguments(config.postgresql.basebackup).args);
   await runPostgresTool('pg_basebackup', args, {
     binDir: config.postgresql.bin_dir,
     osUser,
@@ -54,4 +71,99 @@ export async function runBaseBackup(
     env: access.env,
   });
   await syncDataDir(config.postgresql.data_dir);
+}
+
+/** Where a replica is created from: a member's conn_url, or nothing (only `no_leader` methods then). */
+export interface ReplicaSource {
+  readonly connUrl: string;
+  readonly slotName: string | undefined;
+}
+
+/** No replica creation method could run or succeed; `tried` is empty when none could run. */
+export class ReplicaCreationError extends Error {
+  override readonly name = 'ReplicaCreationError';
+  constructor(
+    readonly tried: readonly string[],
+    failures: readonly string[],
+  ) {
+    super(
+      tried.length === 0
+        ? 'no replica creation method works without a member to copy from (none has no_leader)'
+        : `every replica creation method failed: ${failures.join('; ')}`,
+    );
+  }
+}
+
+/**
+ * Patroni's `create_replica`: each method of `create_replica_methods` in turn (basebackup when none is
+ * configured, and alone for a reinitialize from the leader) until one succeeds. A custom method runs in
+ * an emptied data directory unless `keep_data`, and the directory is emptied again after it fails.
+ * Returns the method that created the replica.
+ */
+export async function createReplica(
+  config: MemberConfig,
+  osUser: OsUser,
+  source: ReplicaSource | undefined,
+  fromLeader: boolean,
+): Promise<string> {
+  const logger = new Logger('ReplicaCreation');
+  const { data_dir: dataDir, replica_method_options: options } = config.postgresql;
+  const methods = replicaMethodOrder({
+    methods: config.postgresql.create_replica_methods,
+    options,
+    withSource: source !== undefined,
+    fromLeader,
+  });
+  const failures: string[] = [];
+  const replication = config.postgresql.authentication.replication;
+  const url = source ? new URL(source.connUrl) : undefined;
+  const pgpassEntry = {
+    host: url?.hostname.replace(/^\[|\]$/g, '') ?? '',
+    port: url?.port || '5432',
+    username: replication.username,
+    password: url ? replication.password : undefined,
+  };
+  const connstring = source ? conninfo(source.connUrl, { username: replication.username }) : '';
+  for (const method of methods) {
+    try {
+      // replicaMethodOrder offers basebackup only when there is a source.
+      if (method === BASEBACKUP_METHOD && source) {
+        if (!(await isEmpty(dataDir))) await emptyDataDir(dataDir, osUser);
+        await runBaseBackup(config, osUser, source.connUrl, source.slotName);
+      } else {
+        const call = replicaMethodCall(method, options[method], {
+          scope: config.scope,
+          dataDir,
+          connstring,
+        });
+        if (!call.keepData) await emptyDataDir(dataDir, osUser);
+        else logger.log({ msg: 'Leaving data directory uncleaned', method });
+        try {
+          await withPgpassFile(pgpassEntry, osUser, (env) =>
+            runMethodCommand(method, call, { osUser, timeoutMs: REPLICA_METHOD_TIMEOUT_MS, env }),
+          );
+        } catch (error) {
+          if (!call.keepData) await emptyDataDir(dataDir, osUser);
+          throw error;
+        }
+        await syncDataDir(dataDir);
+      }
+      logger.log({ msg: `replica has been created using ${method}`, method });
+      return method;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      logger.error({ msg: `Error creating replica using method ${method}`, method, err: error });
+      failures.push(`${method}: ${reason}`);
+    }
+  }
+  throw new ReplicaCreationError(methods, failures);
+}
+
+async function isEmpty(dataDir: string): Promise<boolean> {
+  return (await readdir(dataDir).catch(() => [])).length === 0;
+}
+
+async function emptyDataDir(dataDir: string, osUser: OsUser): Promise<void> {
+  await rm(dataDir, { recursive: true, force: true });
+  await prepareDataDir(dataDir, osUser);
 }

@@ -4,6 +4,7 @@ import {
   MINIMUM_RETRY_TIMEOUT_SECONDS,
   MINIMUM_TTL_SECONDS,
 } from '../election/ha-timings.ts';
+import { synchronousModeOf } from './cluster-facts.ts';
 import type { DynamicConfig, JsonObject, JsonValue } from './proto-types.ts';
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
@@ -62,8 +63,55 @@ export function patchConfig(
   return { config, changed };
 }
 
-/** Minimums and `loop_wait + 2 × retry_timeout <= ttl`, checked on the values with defaults. */
-export function dynamicConfigProblems(config: DynamicConfig): string[] {
+/**
+ * Why `synchronous_mode: quorum` is refused. The election keeps the `sync` key for `synchronous_mode:
+ * on` only, so a quorum setting would turn synchronous replication off: it is refused rather than
+ * accepted and ignored. With fewer than two members there is no quorum to speak of either.
+ */
+export function quorumCommitProblem(memberCount: number | undefined): string {
+  if (memberCount !== undefined && memberCount < 2)
+    return `synchronous_mode "quorum" needs at least two members, and this cluster has ${memberCount}`;
+  return 'synchronous_mode "quorum" (quorum commit) is not supported by this natroni version: use synchronous_mode: true';
+}
+
+/**
+ * Patroni's schema of `standby_cluster`: at least one of `host`, `port` and `restore_command`, each
+ * reported as Patroni's validator does when all are missing; `port` an integer up to 65535.
+ */
+export function standbyClusterProblems(section: Readonly<Record<string, unknown>>): string[] {
+  const keys = ['host', 'port', 'restore_command'];
+  if (!keys.some((key) => section[key] !== undefined && section[key] !== null))
+    return keys.map((key) => `standby_cluster.${key} is not defined.`);
+  const problems: string[] = [];
+  for (const key of ['host', 'restore_command', 'primary_slot_name', 'recovery_min_apply_delay']) {
+    const value = section[key];
+    if (value !== undefined && value !== null && typeof value !== 'string')
+      problems.push(`standby_cluster.${key} is not a string`);
+  }
+  const port = section['port'];
+  if (
+    port !== undefined &&
+    port !== null &&
+    !(typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65_535)
+  )
+    problems.push('standby_cluster.port is not an integer from 0 to 65535');
+  return problems;
+}
+
+/** What the request is checked against besides the configuration itself. */
+export interface DynamicConfigFacts {
+  /** Members in the cluster (those with a status in the `members` keys). */
+  readonly memberCount?: number;
+}
+
+/**
+ * Minimums and `loop_wait + 2 × retry_timeout <= ttl`, checked on the values with defaults; then what
+ * the cluster cannot honour (quorum commit) and Patroni's schema of `standby_cluster`.
+ */
+export function dynamicConfigProblems(
+  config: DynamicConfig,
+  facts: DynamicConfigFacts = {},
+): string[] {
   const problems: string[] = [];
   const ttl = config.ttl ?? DEFAULT_HA_TIMINGS.ttlSeconds;
   const loopWait = config.loopWait ?? DEFAULT_HA_TIMINGS.loopWaitSeconds;
@@ -92,5 +140,8 @@ export function dynamicConfigProblems(config: DynamicConfig): string[] {
       ['on', 'off', 'true', 'false', 'yes', 'no', 'quorum'].includes(mode.value.toLowerCase());
     if (!valid) problems.push('synchronous_mode must be true, false or "quorum"');
   }
+  if (synchronousModeOf(config) === 'quorum') problems.push(quorumCommitProblem(facts.memberCount));
+  if (config.standbyCluster !== undefined)
+    problems.push(...standbyClusterProblems(config.standbyCluster));
   return problems;
 }

@@ -295,7 +295,9 @@ export const BootstrapRequestSchema: GenMessage<BootstrapRequest> = /*@__PURE__*
   messageDesc(file_natroni_v1_commands, 10);
 
 /**
- * verb "clone": create the data directory from a base backup of another member.
+ * verb "clone": create the data directory with the replica creation methods (a base backup of another
+ * member by default). Without a source, only the methods with no_leader run, as Patroni's bootstrap
+ * without a leader.
  *
  * @generated from message natroni.v1.CloneRequest
  */
