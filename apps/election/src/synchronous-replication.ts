@@ -30,7 +30,12 @@ export class SynchronousReplication {
     const config = view.config?.value;
     const published =
       view.sync?.value.leader === member ? syncStandbyNames(view.sync.value.syncStandby) : [];
-    if (synchronousModeOf(config) !== 'on') {
+    const mode = synchronousModeOf(config);
+    // The REST API refuses quorum commit, which this version does not run; a quorum value written
+    // into KV by other means leaves the sync key and PostgreSQL's setting as they are, so a quorum
+    // that someone relies on is never silently dropped.
+    if (mode === 'quorum') return;
+    if (mode === 'off') {
       if (view.sync) await store.delete(ClusterKeys.sync);
       if (this.applied?.value) await this.apply(hold, '');
       return;
