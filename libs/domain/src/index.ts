@@ -47,3 +47,10 @@ export {
 export * from './patroni/index.ts';
 export * from './maxscale/index.ts';
 export { NATRONI_VERSION } from './natroni-version.ts';
+export {
+  ROLE_WORDS,
+  statusPageDocument,
+  type StatusPageDocument,
+  type StatusPageInput,
+  type StatusPageMember,
+} from './status-page/status-page-document.ts';
