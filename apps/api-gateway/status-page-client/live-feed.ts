@@ -18,7 +18,9 @@ export interface LiveFeed {
 /**
  * The gateway's server-sent events (`stream`, beside the page). EventSource retries a broken connection
  * by itself; a connection it gives up on, or one that stays silent, is opened again here, so that a page
- * left open across a gateway restart comes back by itself.
+ * left open across a gateway restart comes back by itself. A hidden tab lets its connection go, since a
+ * browser keeps at most six to one host, and opens it again when shown: the gateway then sends the
+ * whole document and the recent events anew.
  */
 export function useLiveFeed(url: string): LiveFeed {
   const [feed, setFeed] = useState<LiveFeed>({
@@ -75,16 +77,25 @@ export function useLiveFeed(url: string): LiveFeed {
       retry = setTimeout(open, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]);
       attempt += 1;
     };
+    const onVisibility = () => {
+      if (document.hidden) {
+        clearTimeout(retry);
+        source?.close();
+        source = undefined;
+      } else if (!source) open();
+    };
+    document.addEventListener('visibilitychange', onVisibility);
     const watchdog = setInterval(() => {
-      if (Date.now() - lastMessage > SILENCE_MS) {
+      if (source && Date.now() - lastMessage > SILENCE_MS) {
         lost();
         source?.close();
         lastMessage = Date.now();
         reopenLater();
       }
     }, 1_000);
-    open();
+    if (!document.hidden) open();
     return () => {
+      document.removeEventListener('visibilitychange', onVisibility);
       clearInterval(watchdog);
       clearTimeout(retry);
       source?.close();
