@@ -134,6 +134,26 @@ test('a switchover through the page: a refusal in the API’s words, then the ne
   expect(await clusterLeader(served)).toBe(candidate);
 });
 
+test("a reload through the page reaches the member's own REST API; an unknown member is refused in words", async () => {
+  const replica = local().members.find((member) => member.name !== leader)!.name;
+  await page
+    .locator(`article[data-member="${replica}"]`)
+    .getByRole('button', { name: 'Reload' })
+    .click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.locator('[data-outcome="ok"]', { hasText: 'Reload' }).waitFor({ timeout: 15_000 });
+  expect(await page.locator('[data-field="api-message"]').textContent()).toBe('reload scheduled');
+
+  const answer = await fetch(`http://127.0.0.1:${served.ports.gateway}/ui/members/pg9/restart`, {
+    method: 'POST',
+    body: '{}',
+  });
+  expect([answer.status, await answer.text()]).toEqual([
+    404,
+    'no member named pg9 has published a status',
+  ]);
+});
+
 test('a page left open across a restart of its gateway reconnects by itself', async () => {
   served.gateway.kill();
   await page.locator('[data-connection="lost"]').waitFor({ timeout: 15_000 });
