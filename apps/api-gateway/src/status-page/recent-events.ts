@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JsonValue } from '@bufbuild/protobuf';
 import { NatroniClient, type EventSubscription } from '../../../../libs/client/src/index.ts';
-import { ensureEventStream } from '../../../../libs/events/src/index.ts';
+import { eventStreamName } from '../../../../libs/events/src/index.ts';
 import { InjectNatsConnection } from '../../../../libs/nats/src/index.ts';
 import { EventSchema, toWireJson } from '../../../../libs/proto/src/index.ts';
 import {
@@ -14,6 +14,7 @@ import {
 /** How many of the latest events a page receives when it opens. */
 export const RECENT_EVENT_COUNT = 50;
 const RESUBSCRIBE_DELAY_MS = 1_000;
+const STREAM_NOT_FOUND = 10059;
 /** Lease renewals come every loop_wait: they would push every other event off the page. */
 const NOT_SHOWN = new Set(['lease_renewed']);
 
@@ -68,17 +69,26 @@ export class RecentEvents implements OnApplicationShutdown {
     this.stop();
   }
 
-  private async startSequence(): Promise<number> {
-    if (this.lastSequence > 0) return this.lastSequence;
-    const stream = await ensureEventStream(
-      this.connection,
-      this.settings.namespace,
-      this.settings.scope,
-    );
+  /**
+   * Where to start reading: after what was read already, unless that is far behind the stream's end (the
+   * pages were closed meanwhile), then a little before the end; undefined while the stream does not
+   * exist (the elections and agents create it).
+   */
+  private async startSequence(): Promise<number | undefined> {
     const jsm = await jetstreamManager(this.connection);
+    let last: number;
+    try {
+      const stream = eventStreamName(this.settings.namespace, this.settings.scope);
+      last = (await jsm.streams.info(stream)).state.last_seq;
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND) return undefined;
+      throw error;
+    }
     // Enough to fill the list once the renewals among them are left out.
-    const last = (await jsm.streams.info(stream)).state.last_seq;
-    return Math.max(0, last - RECENT_EVENT_COUNT * 20);
+    const recent = Math.max(0, last - RECENT_EVENT_COUNT * 20);
+    if (recent <= this.lastSequence) return this.lastSequence;
+    this.kept.length = 0;
+    return recent;
   }
 
   private async follow(generation: number): Promise<void> {
@@ -87,6 +97,10 @@ export class RecentEvents implements OnApplicationShutdown {
       try {
         const after = await this.startSequence();
         if (!current()) return;
+        if (after === undefined) {
+          await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_DELAY_MS));
+          continue;
+        }
         const subscription = await this.client.events({ from: { afterSequence: after } });
         if (!current()) {
           subscription.stop();

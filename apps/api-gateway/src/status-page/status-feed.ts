@@ -1,4 +1,4 @@
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import {
   inMaintenance,
@@ -24,7 +24,7 @@ const MAX_UNREAD_BYTES = 1024 * 1024;
  * it arrives; a page that opens first gets the document and the recent events.
  */
 @Injectable()
-export class StatusFeed implements OnModuleInit, OnApplicationShutdown {
+export class StatusFeed implements OnModuleInit, BeforeApplicationShutdown {
   private readonly pages = new Set<ServerResponse>();
   private pending: ReturnType<typeof setTimeout> | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
@@ -45,7 +45,8 @@ export class StatusFeed implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  onApplicationShutdown(): void {
+  /** Before the HTTP servers close, which would otherwise wait for the open streams. */
+  beforeApplicationShutdown(): void {
     this.unsubscribe?.();
     clearTimeout(this.pending);
     clearInterval(this.ticker);
