@@ -72,7 +72,16 @@ function App() {
       ${document?.paused && html`<span class="badge" data-field="paused-badge">PAUSED</span>`}
       <${ConnectionState} connected=${feed.connected} lostAt=${feed.lostAt} />
     </header>
-    <main>
+    <main class=${!feed.connected && document ? 'stale' : ''}>
+      ${
+        !feed.connected &&
+        document &&
+        html`<p class="stale-note" role="status">
+          The last state received, at
+          ${new Date(document.generatedAt).toLocaleTimeString([], { hour12: false })}: it may have
+          changed since.
+        </p>`
+      }
       ${outcome && html`<${OutcomeNotice} outcome=${outcome} close=${() => setOutcome(undefined)} />`}
       ${
         document
