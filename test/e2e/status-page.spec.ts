@@ -132,9 +132,9 @@ test('a switchover through the page: a refusal in the API’s words, then the ne
   await shot('4-after-switchover');
   leader = candidate;
   expect(await clusterLeader(served)).toBe(candidate);
-});
+}, 150_000);
 
-test("a reload through the page reaches the member's own REST API; an unknown member is refused in words", async () => {
+test("reload reaches the member's own REST API, pause and resume the cluster's; an unknown member is refused in words", async () => {
   const replica = local().members.find((member) => member.name !== leader)!.name;
   await page
     .locator(`article[data-member="${replica}"]`)
@@ -143,6 +143,14 @@ test("a reload through the page reaches the member's own REST API; an unknown me
   await page.getByRole('button', { name: 'Confirm' }).click();
   await page.locator('[data-outcome="ok"]', { hasText: 'Reload' }).waitFor({ timeout: 15_000 });
   expect(await page.locator('[data-field="api-message"]').textContent()).toBe('reload scheduled');
+
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.locator('[data-field="paused-badge"]').waitFor({ timeout: 10_000 });
+  await shot('5-paused');
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.locator('[data-field="paused-badge"]').waitFor({ state: 'detached', timeout: 10_000 });
 
   const answer = await fetch(`http://127.0.0.1:${served.ports.gateway}/ui/members/pg9/restart`, {
     method: 'POST',
@@ -157,7 +165,7 @@ test("a reload through the page reaches the member's own REST API; an unknown me
 test('a page left open across a restart of its gateway reconnects by itself', async () => {
   served.gateway.kill();
   await page.locator('[data-connection="lost"]').waitFor({ timeout: 15_000 });
-  await shot('5-gateway-down');
+  await shot('6-gateway-down');
   await local().restart(served, 'gateway');
   await page.locator('[data-connection="live"]').waitFor({ timeout: 15_000 });
   await page.locator('article[data-member]').nth(2).waitFor({ timeout: 5_000 });
@@ -179,5 +187,5 @@ test('a killed replica leaves the page', async () => {
     .locator('li[data-kind="member_lost"]', { hasText: killed.name })
     .first()
     .waitFor({ timeout: 10_000 });
-  await shot('6-replica-gone');
+  await shot('7-replica-gone');
 });

@@ -84,7 +84,7 @@ export function ClusterSummary(props: {
                     question: 'Resume automatic failover?',
                     method: 'PATCH',
                     path: '/config',
-                    body: { pause: false },
+                    body: { pause: null },
                   }
                 : {
                     title: 'Pause',
