@@ -15,9 +15,9 @@ export function TimelineHistory(props: { history: StatusPageDocument['history'] 
               <thead>
                 <tr>
                   <th>Timeline</th>
-                  <th>Ended at LSN</th>
                   <th>New leader</th>
                   <th>When</th>
+                  <th>Ended at LSN</th>
                   <th>Reason</th>
                 </tr>
               </thead>
@@ -26,9 +26,9 @@ export function TimelineHistory(props: { history: StatusPageDocument['history'] 
                   (entry) =>
                     html`<tr data-timeline=${entry.timeline}>
                       <td>${entry.timeline} → ${entry.timeline + 1}</td>
-                      <td class="lsn">${entry.lsn}</td>
                       <td data-field="new-leader">${entry.newLeader ?? ''}</td>
                       <td>${dateAndClock(entry.timestamp)}</td>
+                      <td class="lsn">${entry.lsn}</td>
                       <td>${entry.reason}</td>
                     </tr>`,
                 )}
