@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a Debian machine: nats-server, PostgreSQL 15, HAProxy, iproute2,
-# nftables and node_modules.
+# nftables, Chromium, promtool and node_modules.
 # Idempotent; does nothing (quickly) when everything is present.
 # Usage: scripts/prepare-machine.sh [--force-npm]
 set -euo pipefail
@@ -32,9 +32,13 @@ command -v ps >/dev/null || packages+=(procps)
 # The lab (npm run lab, test/e2e/lab.spec.ts): network namespaces, veth pairs and netem (iproute2), partitions (nftables).
 command -v ip >/dev/null || packages+=(iproute2)
 command -v nft >/dev/null || packages+=(nftables)
+# The status page's browser tests (playwright-core drives Debian's Chromium; no browser is downloaded).
+command -v chromium >/dev/null || packages+=(chromium)
+# promtool checks deploy/prometheus/alerts.yml; Debian ships it only in the prometheus package.
+command -v promtool >/dev/null || packages+=(prometheus)
 
 if ((${#packages[@]} == 0)); then
-  echo "prepare-machine: nats-server, postgresql-15, haproxy, procps, iproute2 and nftables already installed"
+  echo "prepare-machine: nats-server, postgresql-15, haproxy, procps, iproute2, nftables, chromium and prometheus already installed"
 else
   if ((EUID != 0)); then
     if ! command -v sudo >/dev/null; then

@@ -147,7 +147,10 @@ test('natroni services are built from the Dockerfile, the others use official im
       expect([name, definition.build]).toEqual([name, '.']);
       expect([name, appOf(definition)]).toEqual([name, expect.any(String)]);
     } else {
-      expect([name, definition.image]).toEqual([name, expect.stringMatching(/^(nats|haproxy):/)]);
+      expect([name, definition.image]).toEqual([
+        name,
+        expect.stringMatching(/^(nats|haproxy|prom\/prometheus|grafana\/grafana):/),
+      ]);
     }
   }
 });
@@ -348,5 +351,52 @@ describe('HAProxy', () => {
     expect(haproxy.depends_on).toEqual(
       expect.arrayContaining(gateways.map(([gatewayName]) => gatewayName)),
     );
+  });
+});
+
+describe('Prometheus and Grafana', () => {
+  const prometheus = service('prometheus');
+  const grafana = service('grafana');
+  const [[metricsName, metrics] = []] = servicesRunning('metrics');
+
+  test("Prometheus scrapes the metrics service's port and loads the alert rules beside its configuration", () => {
+    const configFile = mountedFile(prometheus, '/etc/prometheus/prometheus.yml');
+    const config = parse(readFileSync(configFile, 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    const targets = config.scrape_configs.flatMap((job) =>
+      job.static_configs.flatMap((group) => group.targets),
+    );
+    const port = settingsFromEnv('metrics', environmentOf(metrics ?? {})).http.port;
+    expect(targets).toEqual([`${metricsName}:${port}`]);
+    expect(prometheus.depends_on).toContain(metricsName);
+    for (const rules of config.rule_files)
+      expect(mountedFile(prometheus, join('/etc/prometheus', rules))).toBe(
+        join(repo, 'deploy/prometheus/alerts.yml'),
+      );
+    expect(containerPorts(prometheus)).toEqual([9090]);
+  });
+
+  test('Grafana reads Prometheus and loads the natroni dashboard from the provisioned folder', () => {
+    const provisioning = mountedFile(grafana, '/etc/grafana/provisioning');
+    const datasources = parse(
+      readFileSync(join(provisioning, 'datasources/prometheus.yml'), 'utf8'),
+    ) as { datasources: { type: string; url: string; isDefault: boolean }[] };
+    expect(datasources.datasources).toEqual([
+      expect.objectContaining({
+        type: 'prometheus',
+        url: `http://prometheus:${containerPorts(prometheus)[0]}`,
+        isDefault: true,
+      }),
+    ]);
+    const providers = parse(readFileSync(join(provisioning, 'dashboards/natroni.yml'), 'utf8')) as {
+      providers: { options: { path: string } }[];
+    };
+    const folder = providers.providers[0]?.options.path ?? '';
+    expect(mountedFile(grafana, `${folder}/natroni.json`)).toBe(
+      join(repo, 'deploy/grafana/natroni.json'),
+    );
+    expect(grafana.depends_on).toContain('prometheus');
   });
 });

@@ -5,6 +5,7 @@ import type { GatewaySettings } from './gateway-settings.ts';
 import { MaxscaleApiModule } from './maxscale/maxscale-api.module.ts';
 import { DEFAULT_V1_SETTINGS, type V1Settings } from './maxscale/v1-settings.ts';
 import { PatroniApiModule } from './patroni/patroni-api.module.ts';
+import { StatusPageModule } from './status-page/status-page.module.ts';
 
 /** Root module of the api-gateway service; its own modules join the service core here. */
 @Module({})
@@ -21,6 +22,7 @@ export class ApiGatewayModule {
         ServiceCoreModule.forRoot(settings),
         patroni,
         MaxscaleApiModule.forRoot(v1, patroni),
+        StatusPageModule.forRoot(patroni),
       ],
     };
   }

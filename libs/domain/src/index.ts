@@ -71,3 +71,10 @@ export {
   type ReplicaMethodCall,
   type ReplicaMethodFacts,
 } from './replica-methods.ts';
+export {
+  ROLE_WORDS,
+  statusPageDocument,
+  type StatusPageDocument,
+  type StatusPageInput,
+  type StatusPageMember,
+} from './status-page/status-page-document.ts';

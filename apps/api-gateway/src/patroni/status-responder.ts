@@ -22,6 +22,7 @@ const ROUTED_GET = new Set([
   'metrics',
   'openapi.json',
   'docs',
+  'ui',
 ]);
 
 const MAX_CACHED_QUERIES = 256;
