@@ -12,6 +12,7 @@ import { throughHaproxy } from '../support/haproxy-writer.ts';
 import { connectClient } from '../support/nats-clients.ts';
 import { withClient } from '../support/postgres-probe.ts';
 import { startRouterUpdater, startSlowCheckHaproxy } from '../support/router-updater.ts';
+import { SessionWriter } from '../support/router-writers.ts';
 
 /**
  * The router updater in front of two real HAProxy instances whose checks run at Patroni's documented
@@ -30,48 +31,6 @@ afterAll(async () => {
   await Promise.all(proxies.map((proxy) => proxy.stop()));
   await disposeE2eCluster(cluster);
 });
-
-interface Write {
-  seq: number;
-  id: string;
-  port: number;
-}
-
-/** Inserts through the primary port on a fresh connection every 10 ms; counts sessions that were read-only. */
-class Writer {
-  readonly acknowledged: Write[] = [];
-  readonly readOnly: string[] = [];
-  private running = true;
-  private readonly done: Promise<void>;
-
-  constructor(private readonly port: number) {
-    this.done = this.loop();
-  }
-
-  private async loop(): Promise<void> {
-    for (let seq = 1; this.running; seq += 1) {
-      try {
-        const row = await throughHaproxy(this.port, async (client) => {
-          const result = await client.query<{ id: string; port: number }>(
-            'INSERT INTO router_writes (seq) VALUES ($1) RETURNING id, inet_server_port() AS port',
-            [seq],
-          );
-          return result.rows[0];
-        });
-        if (row) this.acknowledged.push({ seq, id: String(row.id), port: row.port });
-      } catch (error) {
-        if (/read-only|recovery/i.test((error as Error).message))
-          this.readOnly.push((error as Error).message);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.done;
-  }
-}
 
 /** Polls `show stat` of each instance; remembers every moment two servers were UP in the primary backend. */
 class PrimaryBackendWatch {
@@ -177,11 +136,13 @@ test('ten switchovers through HAProxy at slow check timings: one primary UP, no 
     );
   }
 
-  const writer = new Writer(first.primaryPort);
+  const writer = new SessionWriter(first.primaryPort, 'router_writes');
   const watch = new PrimaryBackendWatch([first.statsSocket, second.statsSocket]);
   try {
     for (let round = 0; round < 10; round += 1) {
       const candidate = local.members[(local.members.indexOf(primary) + 1) % local.members.length];
+      // Each switchover starts from a settled cluster: the demoted primary streams again.
+      await waitForHealthyCluster(local, 30_000);
       await switchover(local, primary.name, candidate.name);
       const before = writer.acknowledged.length;
       await waitUntil(
@@ -235,6 +196,7 @@ test('ten switchovers through HAProxy at slow check timings: one primary UP, no 
   expect(Math.max(0, ...attempts('pool-missing'))).toBeGreaterThan(1);
 
   // Killed during a switchover, the updater leaves HAProxy to its checks, which still converge.
+  await waitForHealthyCluster(local, 30_000);
   const oldPrimary = primary;
   const candidate = local.members[(local.members.indexOf(primary) + 1) % local.members.length];
   const inMaintenance = waitUntil(

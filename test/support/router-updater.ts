@@ -59,7 +59,10 @@ export async function startSlowCheckHaproxy(
   return { haproxy: await HaproxyProcess.start(dir, config), statsSocket, primaryPort };
 }
 
-/** PgBouncer from Debian, run as the unprivileged user, in transaction pooling, its databases included from a file. */
+/**
+ * PgBouncer from Debian, run as the unprivileged user, in transaction pooling, its databases included
+ * from a file; users `admin` (the admin console) and `app`, without passwords (`auth_type = trust`).
+ */
 export class PgbouncerProcess {
   private output = '';
 
@@ -83,6 +86,8 @@ export class PgbouncerProcess {
       databasesFile,
       `[databases]\nappdb = host=127.0.0.1 port=${primary.port} ${connectionOptions()}\n`,
     );
+    const usersFile = join(dir, 'pgbouncer-users.txt');
+    await writeFile(usersFile, '"admin" ""\n"app" ""\n');
     const configFile = join(dir, 'pgbouncer.ini');
     await writeFile(
       configFile,
@@ -92,7 +97,9 @@ export class PgbouncerProcess {
         'listen_addr = 127.0.0.1',
         `listen_port = ${port}`,
         `unix_socket_dir =`,
-        'auth_type = any',
+        'auth_type = trust',
+        `auth_file = ${usersFile}`,
+        'admin_users = admin',
         'pool_mode = transaction',
         'ignore_startup_parameters = extra_float_digits,options',
         'server_login_retry = 1',

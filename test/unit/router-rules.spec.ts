@@ -49,13 +49,26 @@ describe('the routing view', () => {
     expect([promoted.writable, promoted.leaving]).toEqual(['pg2', undefined]);
   });
 
-  it('gives the leader back its place when the switchover fails', () => {
-    const failed = replay([
+  it('gives the leader back its place when the switchover fails after its stop', () => {
+    const restarted = replay([
       ...CLUSTER,
       { kind: 'switchover_started', leader: 'pg1' },
-      { kind: 'switchover_failed', leader: 'pg1' },
+      { kind: 'state_changed', member: 'pg1', toState: 'stopped' },
+      { kind: 'state_changed', member: 'pg1', toState: 'running' },
     ]);
+    expect([restarted.writable, restarted.leaving]).toEqual(['pg1', 'pg1']);
+    const failed = replay([{ kind: 'switchover_failed', leader: 'pg1' }], restarted);
     expect([failed.writable, failed.leaving]).toEqual(['pg1', undefined]);
+    expect(serverSettings(failed, BACKENDS).get('primary/pg1')).toBe('up');
+  });
+
+  it('does not count a replica that starts as writable', () => {
+    const started = replay([
+      ...CLUSTER,
+      { kind: 'state_changed', member: 'pg2', toState: 'stopped' },
+      { kind: 'state_changed', member: 'pg2', toState: 'running' },
+    ]);
+    expect(started.writable).toBe('pg1');
   });
 
   it('has no writable member once the primary lost its lease, stopped or left', () => {

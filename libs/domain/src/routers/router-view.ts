@@ -56,8 +56,8 @@ function withMember(
 
 /**
  * The view after one event. A member is writable from its role change to primary (published by its
- * agent as soon as PostgreSQL left recovery) until it announces its demotion, loses the lease or
- * changes role again.
+ * agent as soon as PostgreSQL left recovery), or from a primary's return to running, until it stops,
+ * loses the lease, leaves or changes role again.
  */
 export function nextRouterView(view: RouterView, input: RouterInput): RouterView {
   switch (input.kind) {
@@ -79,8 +79,14 @@ export function nextRouterView(view: RouterView, input: RouterInput): RouterView
     }
     case 'state_changed': {
       const members = withMember(view, input.member, { state: input.toState });
+      const running = input.toState === 'running';
+      // A primary that starts again (a switchover abandoned after the stop) is writable once running.
       const writable =
-        view.writable === input.member && input.toState !== 'running' ? undefined : view.writable;
+        running && members.get(input.member)?.role === 'primary'
+          ? input.member
+          : view.writable === input.member && !running
+            ? undefined
+            : view.writable;
       return { ...view, members, writable };
     }
     case 'lease_lost':

@@ -1,0 +1,164 @@
+/**
+ * The client-visible write gap of a switchover behind the routers the router updater drives: HAProxy
+ * with Patroni's documented check timings (`inter 3s fall 3 rise 2`) and PgBouncer in transaction
+ * pooling. A local cluster with natroni's default timings; one writer inserts through HAProxy's
+ * primary port on a fresh connection each time, another over one connection through PgBouncer, both
+ * every 5 ms. Each trial asks for a switchover and ends once both writers have written on the new
+ * primary and a second has passed; its gap is the longest time without an acknowledged write.
+ *
+ *   npm run bench:router               (RUNS=20 switchovers by default)
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { freeClusterPorts, LocalCluster, waitUntil } from '../libs/harness/src/index.ts';
+import { benchClusterOptions } from './bench-cluster.ts';
+import { summarize } from './percentiles.ts';
+import { waitForHealthyCluster } from '../test/support/e2e-cluster.ts';
+import type { HaproxyProcess } from '../test/support/haproxy-process.ts';
+import { withClient } from '../test/support/postgres-probe.ts';
+import {
+  connectionOptions,
+  PgbouncerProcess,
+  startRouterUpdater,
+  startSlowCheckHaproxy,
+} from '../test/support/router-updater.ts';
+import { ConnectionWriter, SessionWriter } from '../test/support/router-writers.ts';
+
+const RUNS = Number(process.env.RUNS ?? 20);
+const SCOPE = 'bench-router';
+const SETTLE_MS = 1_000;
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
+async function main(): Promise<void> {
+  const baseDir = await mkdtemp(join(tmpdir(), 'natroni-bench-router-'));
+  await chmod(baseDir, 0o755);
+  const cluster = await LocalCluster.start(
+    benchClusterOptions(baseDir, SCOPE, await freeClusterPorts(3)),
+  );
+  let haproxy: HaproxyProcess | undefined;
+  let pgbouncer: PgbouncerProcess | undefined;
+  let client: pg.Client | undefined;
+  const writers: { stop(): Promise<void> }[] = [];
+  const updater = { kill: () => undefined as void };
+  try {
+    let primary = cluster.member(await waitForHealthyCluster(cluster, 60_000));
+    await withClient(primary, (probe) =>
+      probe.query('CREATE TABLE bench_router (id bigserial PRIMARY KEY, seq int NOT NULL)'),
+    );
+    const lb = await startSlowCheckHaproxy(cluster, 'lb');
+    haproxy = lb.haproxy;
+    const pool = await PgbouncerProcess.start(baseDir, { port: primary.ports.postgres });
+    pgbouncer = pool;
+    const service = await startRouterUpdater(cluster, {
+      haproxy: [
+        {
+          name: 'lb',
+          stats_socket: lb.statsSocket,
+          primary_backend: 'primary',
+          replica_backends: ['replicas'],
+        },
+      ],
+      pgbouncer: [
+        {
+          name: 'pool',
+          admin: pool.adminUrl,
+          databases_file: pool.databasesFile,
+          databases: { appdb: connectionOptions() },
+        },
+      ],
+    });
+    updater.kill = () => service.kill();
+    const pooled = new pg.Client({
+      host: '127.0.0.1',
+      port: pool.port,
+      user: 'app',
+      database: 'appdb',
+      connectionTimeoutMillis: 5_000,
+    });
+    pooled.on('error', () => undefined);
+    await waitUntil(async () => (await pooled.connect().then(() => true)) || undefined, {
+      timeoutMs: 10_000,
+      intervalMs: 200,
+      what: 'a connection through PgBouncer',
+    });
+    client = pooled;
+    const throughHaproxy = new SessionWriter(lb.primaryPort, 'bench_router', 5);
+    const throughPgbouncer = new ConnectionWriter(pooled, 'bench_router', 5);
+    writers.push(throughHaproxy, throughPgbouncer);
+    await waitUntil(
+      async () => throughHaproxy.acknowledgedBy(primary.ports.postgres).length > 0 || undefined,
+      {
+        timeoutMs: 15_000,
+        intervalMs: 50,
+        what: "a write through HAProxy's primary port",
+      },
+    );
+
+    const gaps = { haproxy: [] as number[], pgbouncer: [] as number[] };
+    for (let run = 1; run <= RUNS; run += 1) {
+      const candidate =
+        cluster.members[(cluster.members.indexOf(primary) + 1) % cluster.members.length];
+      await waitForHealthyCluster(cluster, 60_000);
+      const marks = [throughHaproxy.acknowledged.length, throughPgbouncer.acknowledged.length];
+      const requestedAt = performance.now();
+      const response = await fetch(
+        `http://127.0.0.1:${cluster.members[0].ports.gateway}/switchover`,
+        {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
+          body: JSON.stringify({ leader: primary.name, candidate: candidate.name }),
+          signal: AbortSignal.timeout(30_000),
+        },
+      );
+      if (response.status !== 200)
+        throw new Error(`switchover ${run}: ${response.status} ${await response.text()}`);
+      await waitUntil(
+        async () =>
+          (throughHaproxy.acknowledgedBy(candidate.ports.postgres, marks[0]).length > 0 &&
+            throughPgbouncer.acknowledgedBy(candidate.ports.postgres, marks[1]).length > 0) ||
+          undefined,
+        {
+          timeoutMs: 30_000,
+          intervalMs: 10,
+          what: `writes on ${candidate.name} through both routers`,
+        },
+      );
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      const endedAt = performance.now();
+      gaps.haproxy.push(throughHaproxy.longestGap(requestedAt, endedAt));
+      gaps.pgbouncer.push(throughPgbouncer.longestGap(requestedAt, endedAt));
+      console.log(
+        `switchover ${run}: ${primary.name} -> ${candidate.name}  gap through HAProxy ${seconds(gaps.haproxy.at(-1) ?? 0)}, through PgBouncer ${seconds(gaps.pgbouncer.at(-1) ?? 0)}`,
+      );
+      primary = candidate;
+    }
+    console.log(`\nclient-visible write gap during a switchover (${RUNS} switchovers):`);
+    for (const [router, samples] of Object.entries(gaps)) {
+      const summary = summarize(samples);
+      console.log(
+        `  through ${router.padEnd(9)} median ${seconds(summary.median)}  max ${seconds(summary.max)}`,
+      );
+    }
+    console.log(
+      `  failed writes: ${throughHaproxy.errors.length} through HAProxy (${throughHaproxy.readOnly.length} read-only), ${throughPgbouncer.errors.length} through PgBouncer`,
+    );
+  } finally {
+    await Promise.all(writers.map((writer) => writer.stop()));
+    await client?.end().catch(() => undefined);
+    updater.kill();
+    await haproxy?.stop();
+    await pgbouncer?.stop();
+    await cluster.stop();
+    await rm(baseDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
