@@ -11,7 +11,11 @@ import { serverStatuses, type HaproxyProcess } from '../support/haproxy-process.
 import { throughHaproxy } from '../support/haproxy-writer.ts';
 import { connectClient } from '../support/nats-clients.ts';
 import { withClient } from '../support/postgres-probe.ts';
-import { startRouterUpdater, startSlowCheckHaproxy } from '../support/router-updater.ts';
+import {
+  adminStates,
+  startRouterUpdater,
+  startSlowCheckHaproxy,
+} from '../support/router-updater.ts';
 import { SessionWriter } from '../support/router-writers.ts';
 
 /**
@@ -31,6 +35,9 @@ afterAll(async () => {
   await Promise.all(proxies.map((proxy) => proxy.stop()));
   await disposeE2eCluster(cluster);
 });
+
+/** HAProxy's administrative drain flag (SRV_ADMF_FDRAIN) in `srv_admin_state`. */
+const DRAIN = 0x08;
 
 /** Polls `show stat` of each instance; remembers every moment two servers were UP in the primary backend. */
 class PrimaryBackendWatch {
@@ -179,7 +186,8 @@ test('ten switchovers through HAProxy at slow check timings: one primary UP, no 
     );
     return new Map(result.rows.map((row) => [String(row.id), row.seq]));
   });
-  expect(writer.acknowledged.length).toBeGreaterThan(100);
+  // At least one write on each new primary, checked round by round above.
+  expect(writer.acknowledged.length).toBeGreaterThanOrEqual(10);
   expect(writer.acknowledged.filter((write) => stored.get(write.id) !== write.seq)).toEqual([]);
 
   // The routers that cannot be reached were reported, and tried again.
@@ -199,15 +207,15 @@ test('ten switchovers through HAProxy at slow check timings: one primary UP, no 
   await waitForHealthyCluster(local, 30_000);
   const oldPrimary = primary;
   const candidate = local.members[(local.members.indexOf(primary) + 1) % local.members.length];
-  const inMaintenance = waitUntil(
+  const drained = waitUntil(
     async () =>
-      (await serverStatuses(first.statsSocket).catch(() => undefined))?.get(
-        `primary/${oldPrimary.name}`,
-      ) === 'MAINT' || undefined,
-    { timeoutMs: 10_000, intervalMs: 5, what: `the updater to take ${oldPrimary.name} out` },
+      ((await adminStates(first.statsSocket, 'primary').catch(() => undefined))?.get(
+        oldPrimary.name,
+      ) ?? 0) & DRAIN || undefined,
+    { timeoutMs: 10_000, intervalMs: 5, what: `the updater to drain ${oldPrimary.name}` },
   ).then(() => updater?.kill());
   await switchover(local, oldPrimary.name, candidate.name);
-  await inMaintenance;
+  await drained;
   await waitUntil(
     async () => (await writesOn(first.primaryPort)) === candidate.ports.postgres || undefined,
     {
@@ -216,7 +224,7 @@ test('ten switchovers through HAProxy at slow check timings: one primary UP, no 
       what: `HAProxy's checks alone to route writes to ${candidate.name} with the updater dead`,
     },
   );
-  // Started again, it puts the demoted primary back under its checks (out of maintenance, DOWN).
+  // Started again, it puts the demoted primary back under its checks (ready again, and DOWN).
   updater = await startRouterUpdater(
     local,
     { haproxy: [haproxy(first, 'lb1')] },
@@ -224,10 +232,11 @@ test('ten switchovers through HAProxy at slow check timings: one primary UP, no 
   );
   await waitUntil(
     async () => {
+      const admin = (await adminStates(first.statsSocket, 'primary')).get(oldPrimary.name);
       const status = (await serverStatuses(first.statsSocket)).get(`primary/${oldPrimary.name}`);
-      return status?.startsWith('DOWN') ? status : undefined;
+      return admin === 0 && status?.startsWith('DOWN') ? status : undefined;
     },
-    { timeoutMs: 10_000, intervalMs: 50, what: `${oldPrimary.name} to leave maintenance` },
+    { timeoutMs: 10_000, intervalMs: 50, what: `${oldPrimary.name} to be ready and DOWN again` },
   );
   events.stop();
   await collected;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import pg from 'pg';
 import { waitUntil, type LocalCluster, type ServiceProcess } from '../../libs/harness/src/index.ts';
 import {
@@ -39,7 +40,11 @@ test('ten switchovers through PgBouncer: client connections kept, no acknowledge
   await withClient(primary, (client) =>
     client.query('CREATE TABLE pool_writes (id bigserial PRIMARY KEY, seq int NOT NULL)'),
   );
-  pgbouncer = await PgbouncerProcess.start(local.options.baseDir, { port: primary.ports.postgres });
+  pgbouncer = await PgbouncerProcess.start(
+    local.options.baseDir,
+    { port: primary.ports.postgres },
+    join(local.options.baseDir, 'logs', 'pgbouncer.log'),
+  );
   const pool = pgbouncer;
   updater = await startRouterUpdater(local, {
     pgbouncer: [
@@ -101,7 +106,7 @@ test('ten switchovers through PgBouncer: client connections kept, no acknowledge
         {
           timeoutMs: 10_000,
           intervalMs: 20,
-          what: `every client's writes through PgBouncer to reach ${candidate.name} (round ${round + 1})`,
+          what: `every client's writes through PgBouncer to reach ${candidate.name} (round ${round + 1}; closed: ${writers.map((writer) => writer.closed).join(', ')}; errors: ${writers.flatMap((writer) => writer.errors.slice(-2)).join(' | ')})`,
         },
       );
       primary = candidate;

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
@@ -78,7 +80,12 @@ export class PgbouncerProcess {
     child.stderr?.on('data', keep);
   }
 
-  static async start(dir: string, primary: { port: number }): Promise<PgbouncerProcess> {
+  /** Starts it with its files in `dir`, its output appended to `logFile` too when given. */
+  static async start(
+    dir: string,
+    primary: { port: number },
+    logFile?: string,
+  ): Promise<PgbouncerProcess> {
     const user = await ensureUnprivilegedUser();
     const port = await freePort();
     const databasesFile = join(dir, 'pgbouncer-databases.ini');
@@ -113,6 +120,11 @@ export class PgbouncerProcess {
       gid: user.gid,
     });
     registerChild(child);
+    if (logFile) {
+      const log = createWriteStream(logFile, { flags: 'a' });
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+    }
     return new PgbouncerProcess(child, port, databasesFile);
   }
 
@@ -152,4 +164,41 @@ export class PgbouncerProcess {
 /** The database entry's options: PgBouncer logs in to PostgreSQL as the cluster's superuser. */
 export function connectionOptions(): string {
   return `dbname=${SUPERUSER.database} user=${SUPERUSER.user} password=${SUPERUSER.password}`;
+}
+
+/**
+ * Each server's administrative state in `backend` (`srv_admin_state` of `show servers state`: 0 ready,
+ * 0x01 maintenance, 0x08 drain, ...), by server name.
+ */
+export function adminStates(statsSocket: string, backend: string): Promise<Map<string, number>> {
+  return new Promise((resolveStates, reject) => {
+    let text = '';
+    const socket = createConnection(statsSocket);
+    socket.setTimeout(2_000, () =>
+      socket.destroy(new Error('HAProxy stats socket: no answer in 2 s')),
+    );
+    socket.on('connect', () => socket.end(`show servers state ${backend}\n`));
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const lines = text.split('\n').filter((line) => line.trim() !== '');
+      const header =
+        lines
+          .find((line) => line.startsWith('# '))
+          ?.slice(2)
+          .split(' ') ?? [];
+      const name = header.indexOf('srv_name');
+      const admin = header.indexOf('srv_admin_state');
+      if (name < 0 || admin < 0) {
+        reject(new Error(`HAProxy stats socket: unexpected answer ${JSON.stringify(text)}`));
+        return;
+      }
+      const states = new Map<string, number>();
+      for (const line of lines.filter((each) => !each.startsWith('#') && each.includes(' '))) {
+        const fields = line.split(' ');
+        states.set(fields[name] ?? '', Number(fields[admin]));
+      }
+      resolveStates(states);
+    });
+  });
 }

@@ -49,6 +49,27 @@ describe('the routing view', () => {
     expect([promoted.writable, promoted.leaving]).toEqual(['pg2', undefined]);
   });
 
+  it('takes the leader out at the request, and back when the request is refused', () => {
+    const requested = replay([...CLUSTER, { kind: 'switchover_requested', leader: 'pg1' }]);
+    expect([requested.writable, requested.leaving]).toEqual(['pg1', 'pg1']);
+    const refused = replay([{ kind: 'switchover_request_removed', leader: 'pg1' }], requested);
+    expect([refused.writable, refused.leaving]).toEqual(['pg1', undefined]);
+    expect(replay([...CLUSTER, { kind: 'switchover_requested', leader: 'pg2' }]).leaving).toBe(
+      undefined,
+    );
+  });
+
+  it('keeps the leader out when the request is removed after it stopped', () => {
+    const removed = replay([
+      ...CLUSTER,
+      { kind: 'switchover_requested', leader: 'pg1' },
+      { kind: 'switchover_started', leader: 'pg1' },
+      { kind: 'state_changed', member: 'pg1', toState: 'stopping' },
+      { kind: 'switchover_request_removed', leader: 'pg1' },
+    ]);
+    expect([removed.writable, removed.leaving]).toEqual([undefined, 'pg1']);
+  });
+
   it('gives the leader back its place when the switchover fails after its stop', () => {
     const restarted = replay([
       ...CLUSTER,
@@ -92,14 +113,15 @@ describe('HAProxy runtime commands', () => {
     });
   });
 
-  it('puts a leaving primary in maintenance and cuts its sessions', () => {
+  it('drains a leaving primary, forces it down and cuts its sessions', () => {
     const before = serverSettings(replay(CLUSTER), BACKENDS);
     const after = serverSettings(
       replay([...CLUSTER, { kind: 'switchover_started', leader: 'pg1' }]),
       BACKENDS,
     );
     expect(haproxyCommands(before, after)).toEqual([
-      'set server primary/pg1 state maint',
+      'set server primary/pg1 state drain',
+      'set server primary/pg1 health down',
       'shutdown sessions server primary/pg1',
     ]);
   });
@@ -111,10 +133,10 @@ describe('HAProxy runtime commands', () => {
       BACKENDS,
     );
     expect(haproxyCommands(before, after)).toEqual([
-      'set server primary/pg1 health down',
       'set server primary/pg1 state ready',
-      'set server replicas/pg2 health down',
+      'set server primary/pg1 health down',
       'set server replicas/pg2 state ready',
+      'set server replicas/pg2 health down',
       'set server primary/pg2 state ready',
       'set server primary/pg2 health up',
     ]);

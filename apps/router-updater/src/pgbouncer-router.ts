@@ -13,8 +13,9 @@ interface PgbouncerTarget {
   readonly primary?: { readonly host: string; readonly port: number };
 }
 
-/** PgBouncer's answer to a RESUME of a database that is not paused. */
+/** PgBouncer's answers to a RESUME of a database that is not paused, and to a PAUSE of one that is. */
 const NOT_PAUSED = /not paused/i;
+const ALREADY_PAUSED = /already/i;
 
 /**
  * One PgBouncer driven through its admin console. While no member is writable (a switchover between
@@ -62,15 +63,22 @@ export class PgbouncerRouter {
     this.link.set({ primary });
   }
 
-  stop(): Promise<void> {
-    return this.link.stop();
+  async stop(): Promise<void> {
+    await this.link.stop();
+    this.console.close();
   }
 
   private async apply(target: PgbouncerTarget): Promise<string> {
     const names = Object.keys(this.config.databases);
     if (target.primary === undefined) {
       if (this.paused === true) return '';
-      for (const name of names) await this.console.run(`PAUSE ${name}`, PAUSE_WAIT_MS);
+      // Unknown until it succeeds: a PAUSE that timed out may still take effect.
+      this.paused = undefined;
+      for (const name of names) {
+        await this.console.run(`PAUSE ${name}`, PAUSE_WAIT_MS).catch((error: unknown) => {
+          if (!(error instanceof Error && ALREADY_PAUSED.test(error.message))) throw error;
+        });
+      }
       this.paused = true;
       return `PAUSE ${names.join(', ')}`;
     }

@@ -8,9 +8,11 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { NatroniClient, type EventSubscription } from '../../../libs/client/src/index.ts';
+import { ClusterStore, ClusterWatch } from '../../../libs/dcs/src/index.ts';
 import {
   nextRouterView,
   EMPTY_ROUTER_VIEW,
+  type RouterInput,
   type RouterView,
 } from '../../../libs/domain/src/index.ts';
 import { ensureEventStream, EventPublisher } from '../../../libs/events/src/index.ts';
@@ -24,12 +26,14 @@ import { PgbouncerRouter } from './pgbouncer-router.ts';
 import { ROUTER_CONFIG, type RouterConfig } from './router-config.ts';
 import { routerInputOf, routerViewOf } from './router-inputs.ts';
 import type { RouterFailure } from './router-link.ts';
+import { switchoverRequestInput } from './switchover-requests.ts';
 
 const RESUBSCRIBE_DELAY_MS = 1_000;
 
 /**
- * Follows the cluster's events and keeps every configured HAProxy and PgBouncer routing to the
- * writable primary and the running replicas. It only listens: a router it cannot reach is logged,
+ * Follows the cluster's events, and its `failover` key (a switchover request, the earliest sign of a
+ * demotion), and keeps every configured HAProxy and PgBouncer routing to the writable primary and the
+ * running replicas. It only listens: a router it cannot reach is logged,
  * announced as a `router_update_failed` event and retried, and no switchover ever waits for it.
  */
 @Injectable()
@@ -40,6 +44,8 @@ export class RouterUpdater implements OnModuleInit, OnApplicationShutdown {
   private readonly routers: (HaproxyRouter | PgbouncerRouter)[];
   private view: RouterView = EMPTY_ROUTER_VIEW;
   private subscription: EventSubscription | undefined;
+  private watch: ClusterWatch | undefined;
+  private requested: string | undefined;
   private lastSequence = 0;
   private stopped = false;
 
@@ -73,7 +79,22 @@ export class RouterUpdater implements OnModuleInit, OnApplicationShutdown {
     // Events published after this point are read after the keys: replaying one the keys already
     // show changes nothing.
     this.lastSequence = (await jsm.streams.info(stream)).state.last_seq;
-    this.view = routerViewOf(await this.client.view());
+    const store = await ClusterStore.open(this.connection, {
+      namespace: this.settings.namespace,
+      scope: this.settings.scope,
+    });
+    this.watch = await ClusterWatch.start(store);
+    this.view = routerViewOf(this.watch.view);
+    this.watch.subscribe((cluster, key) => {
+      if (key !== 'failover') return;
+      const { input, requested } = switchoverRequestInput(
+        cluster,
+        this.view.writable,
+        this.requested,
+      );
+      this.requested = requested;
+      if (input) this.apply(input);
+    });
     this.logger.log({
       msg: `routing ${this.routers.length} router(s); writable: ${this.view.writable ?? 'none'}`,
     });
@@ -84,7 +105,15 @@ export class RouterUpdater implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.subscription?.stop();
+    this.watch?.stop();
     await Promise.all(this.routers.map((router) => router.stop()));
+  }
+
+  private apply(input: RouterInput): void {
+    const next = nextRouterView(this.view, input);
+    if (next === this.view) return;
+    this.view = next;
+    this.route();
   }
 
   private route(): void {
@@ -103,11 +132,7 @@ export class RouterUpdater implements OnModuleInit, OnApplicationShutdown {
           if (sequence <= this.lastSequence) continue;
           this.lastSequence = sequence;
           const input = routerInputOf(event);
-          if (input === undefined) continue;
-          const next = nextRouterView(this.view, input);
-          if (next === this.view) continue;
-          this.view = next;
-          this.route();
+          if (input !== undefined) this.apply(input);
         }
       } catch (error) {
         if (this.stopped) return;

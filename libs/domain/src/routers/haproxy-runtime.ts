@@ -3,9 +3,10 @@ import type { RouterView } from './router-view.ts';
 /**
  * What the updater sets for one server of one backend through HAProxy's runtime API: `up` and `down`
  * force its health (`set server <b>/<s> health up|down`; the checks keep running and overrule it
- * later), `maint` takes it out and cuts its sessions.
+ * later), `drain` also keeps the load balancing from choosing it even when its checks pass, and cuts
+ * its sessions.
  */
-export type ServerSetting = 'up' | 'down' | 'maint';
+export type ServerSetting = 'up' | 'down' | 'drain';
 
 /** One HAProxy instance's backends as the router updater drives them. */
 export interface HaproxyBackends {
@@ -26,7 +27,7 @@ function serverOf(backends: HaproxyBackends, member: string): string {
 /**
  * Every server's setting, keyed `<backend>/<server>`, for the members the updater knows of (and the
  * servers named in the configuration): in the primary backend only the writable member is up, a
- * leaving primary is in maintenance, the rest down; in a replicas backend the running replicas are up.
+ * leaving primary drained, the rest down; in a replicas backend the running replicas are up.
  */
 export function serverSettings(view: RouterView, backends: HaproxyBackends): ServerSettings {
   const members = new Set([...view.members.keys(), ...Object.keys(backends.servers)]);
@@ -35,7 +36,7 @@ export function serverSettings(view: RouterView, backends: HaproxyBackends): Ser
     const server = serverOf(backends, member);
     if (backends.primary !== undefined) {
       const primary: ServerSetting =
-        member === view.leaving ? 'maint' : member === view.writable ? 'up' : 'down';
+        member === view.leaving ? 'drain' : member === view.writable ? 'up' : 'down';
       settings.set(`${backends.primary}/${server}`, primary);
     }
     const status = view.members.get(member);
@@ -45,12 +46,20 @@ export function serverSettings(view: RouterView, backends: HaproxyBackends): Ser
   return settings;
 }
 
+/**
+ * `state ready` comes before `health down`: HAProxy ignores a forced health in maintenance and counts
+ * a server UP when it leaves maintenance, whereas a drained server forced down stays DOWN when ready.
+ */
 function commandsFor(server: string, setting: ServerSetting): string[] {
   switch (setting) {
-    case 'maint':
-      return [`set server ${server} state maint`, `shutdown sessions server ${server}`];
+    case 'drain':
+      return [
+        `set server ${server} state drain`,
+        `set server ${server} health down`,
+        `shutdown sessions server ${server}`,
+      ];
     case 'down':
-      return [`set server ${server} health down`, `set server ${server} state ready`];
+      return [`set server ${server} state ready`, `set server ${server} health down`];
     case 'up':
       return [`set server ${server} state ready`, `set server ${server} health up`];
   }

@@ -19,8 +19,14 @@ export interface RouterView {
   readonly members: ReadonlyMap<string, RoutedMember>;
 }
 
-/** The events that move routers, reduced to what the rules read (kinds as on the event stream). */
+/**
+ * The events that move routers, reduced to what the rules read (kinds as on the event stream), and
+ * the switchover request itself (the `failover` key written, then removed), which the leader acts on
+ * within milliseconds: the earliest sign that the primary is about to be demoted.
+ */
 export type RouterInput =
+  | { readonly kind: 'switchover_requested'; readonly leader: string }
+  | { readonly kind: 'switchover_request_removed'; readonly leader: string }
   | { readonly kind: 'switchover_started'; readonly leader: string }
   | { readonly kind: 'switchover_failed'; readonly leader: string }
   | { readonly kind: 'role_changed'; readonly member: string; readonly toRole: string }
@@ -61,6 +67,13 @@ function withMember(
  */
 export function nextRouterView(view: RouterView, input: RouterInput): RouterView {
   switch (input.kind) {
+    case 'switchover_requested':
+      return view.writable === input.leader ? { ...view, leaving: input.leader } : view;
+    case 'switchover_request_removed':
+      // Removed while the leader still runs as primary: the request was refused or cancelled.
+      return view.leaving === input.leader && view.writable === input.leader
+        ? { ...view, leaving: undefined }
+        : view;
     case 'switchover_started':
       return { ...view, leaving: input.leader };
     case 'switchover_failed':
