@@ -24,7 +24,7 @@ import {
   startRouterUpdater,
   startSlowCheckHaproxy,
 } from '../test/support/router-updater.ts';
-import { ConnectionWriter, SessionWriter } from '../test/support/router-writers.ts';
+import { ConnectionWriter, longestGap, SessionWriter } from '../test/support/router-writers.ts';
 
 const RUNS = Number(process.env.RUNS ?? 20);
 const SCOPE = 'bench-router';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   );
   let haproxy: HaproxyProcess | undefined;
   let pgbouncer: PgbouncerProcess | undefined;
-  let client: pg.Client | undefined;
+  const clients: pg.Client[] = [];
   const writers: { stop(): Promise<void> }[] = [];
   const updater = { kill: () => undefined as void };
   try {
@@ -73,23 +73,32 @@ async function main(): Promise<void> {
       ],
     });
     updater.kill = () => service.kill();
-    const pooled = new pg.Client({
-      host: '127.0.0.1',
-      port: pool.port,
-      user: 'app',
-      database: 'appdb',
-      connectionTimeoutMillis: 5_000,
-    });
-    pooled.on('error', () => undefined);
-    await waitUntil(async () => (await pooled.connect().then(() => true)) || undefined, {
-      timeoutMs: 10_000,
-      intervalMs: 200,
-      what: 'a connection through PgBouncer',
-    });
-    client = pooled;
+    // One client connection through PgBouncer. PgBouncer closes it only when its transaction still
+    // ran on the old primary as that stopped; the client then connects again, as an application would.
+    const pooledWriters: ConnectionWriter[] = [];
+    const connectPooled = async (): Promise<ConnectionWriter> => {
+      const pooled = new pg.Client({
+        host: '127.0.0.1',
+        port: pool.port,
+        user: 'app',
+        database: 'appdb',
+        connectionTimeoutMillis: 5_000,
+      });
+      pooled.on('error', () => undefined);
+      await waitUntil(async () => (await pooled.connect().then(() => true)) || undefined, {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+        what: 'a connection through PgBouncer',
+      });
+      clients.push(pooled);
+      const writer = new ConnectionWriter(pooled, 'bench_router', 5);
+      pooledWriters.push(writer);
+      writers.push(writer);
+      return writer;
+    };
+    let throughPgbouncer = await connectPooled();
     const throughHaproxy = new SessionWriter(lb.primaryPort, 'bench_router', 5);
-    const throughPgbouncer = new ConnectionWriter(pooled, 'bench_router', 5);
-    writers.push(throughHaproxy, throughPgbouncer);
+    writers.push(throughHaproxy);
     await waitUntil(
       async () => throughHaproxy.acknowledgedBy(primary.ports.postgres).length > 0 || undefined,
       {
@@ -118,10 +127,17 @@ async function main(): Promise<void> {
       if (response.status !== 200)
         throw new Error(`switchover ${run}: ${response.status} ${await response.text()}`);
       await waitUntil(
-        async () =>
-          (throughHaproxy.acknowledgedBy(candidate.ports.postgres, marks[0]).length > 0 &&
-            throughPgbouncer.acknowledgedBy(candidate.ports.postgres, marks[1]).length > 0) ||
-          undefined,
+        async () => {
+          if (throughPgbouncer.closed) {
+            throughPgbouncer = await connectPooled();
+            marks[1] = 0;
+          }
+          return (
+            (throughHaproxy.acknowledgedBy(candidate.ports.postgres, marks[0]).length > 0 &&
+              throughPgbouncer.acknowledgedBy(candidate.ports.postgres, marks[1]).length > 0) ||
+            undefined
+          );
+        },
         {
           timeoutMs: 30_000,
           intervalMs: 10,
@@ -131,7 +147,8 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const endedAt = performance.now();
       gaps.haproxy.push(throughHaproxy.longestGap(requestedAt, endedAt));
-      gaps.pgbouncer.push(throughPgbouncer.longestGap(requestedAt, endedAt));
+      const pooledWrites = pooledWriters.flatMap((writer) => writer.acknowledged);
+      gaps.pgbouncer.push(longestGap(pooledWrites, requestedAt, endedAt));
       console.log(
         `switchover ${run}: ${primary.name} -> ${candidate.name}  gap through HAProxy ${seconds(gaps.haproxy.at(-1) ?? 0)}, through PgBouncer ${seconds(gaps.pgbouncer.at(-1) ?? 0)}`,
       );
@@ -145,11 +162,11 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `  failed writes: ${throughHaproxy.errors.length} through HAProxy (${throughHaproxy.readOnly.length} read-only), ${throughPgbouncer.errors.length} through PgBouncer`,
+      `  failed writes: ${throughHaproxy.errors.length} through HAProxy (${throughHaproxy.readOnly.length} read-only), ${pooledWriters.reduce((sum, writer) => sum + writer.errors.length, 0)} through PgBouncer (client connections closed: ${pooledWriters.length - 1})`,
     );
   } finally {
     await Promise.all(writers.map((writer) => writer.stop()));
-    await client?.end().catch(() => undefined);
+    await Promise.all(clients.map((each) => each.end().catch(() => undefined)));
     updater.kill();
     await haproxy?.stop();
     await pgbouncer?.stop();

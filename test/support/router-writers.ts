@@ -9,6 +9,19 @@ export interface RoutedWrite {
   readonly at: number;
 }
 
+/** The longest time without one of `writes` acknowledged, from `from` to `to` (monotonic ms). */
+export function longestGap(writes: readonly RoutedWrite[], from: number, to: number): number {
+  const times = writes.map((write) => write.at).sort((a, b) => a - b);
+  const within = [
+    ...times.filter((at) => at < from).slice(-1),
+    ...times.filter((at) => at >= from && at <= to),
+  ];
+  let gap = 0;
+  for (let index = 1; index < within.length; index += 1)
+    gap = Math.max(gap, within[index] - within[index - 1]);
+  return gap;
+}
+
 const INSERT = (table: string) =>
   `INSERT INTO ${table} (seq) VALUES ($1) RETURNING id, inet_server_port() AS port`;
 
@@ -54,19 +67,7 @@ abstract class LoopingWriter {
 
   /** The longest time without an acknowledged write from `from` to `to` (monotonic ms). */
   longestGap(from: number, to: number): number {
-    const times = [
-      ...this.acknowledged
-        .filter((write) => write.at < from)
-        .slice(-1)
-        .map((write) => write.at),
-      ...this.acknowledged
-        .filter((write) => write.at >= from && write.at <= to)
-        .map((write) => write.at),
-    ];
-    let gap = 0;
-    for (let index = 1; index < times.length; index += 1)
-      gap = Math.max(gap, times[index] - times[index - 1]);
-    return gap;
+    return longestGap(this.acknowledged, from, to);
   }
 
   async stop(): Promise<void> {
