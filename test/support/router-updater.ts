@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import {
@@ -26,7 +26,7 @@ export async function startRouterUpdater(
   await writeFile(file, stringify(config));
   const updater = ServiceProcess.start({
     app: 'router-updater',
-    repoDir: resolve(__dirname, '../..'),
+    repoDir: cluster.options.repoDir,
     httpPort: await freePort(),
     env: {
       NATRONI_SCOPE: cluster.options.scope,
