@@ -12,12 +12,17 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freeClusterPorts, LocalCluster, waitUntil } from '../libs/harness/src/index.ts';
+import {
+  freeClusterPorts,
+  LocalCluster,
+  waitUntil,
+  type LocalMember,
+} from '../libs/harness/src/index.ts';
 import { benchClusterOptions } from './bench-cluster.ts';
 import { summarize } from './percentiles.ts';
 import { waitForHealthyCluster } from '../test/support/e2e-cluster.ts';
 import type { HaproxyProcess } from '../test/support/haproxy-process.ts';
-import { withClient } from '../test/support/postgres-probe.ts';
+import { probeClient, RECOVERY_QUERY, withClient } from '../test/support/postgres-probe.ts';
 import {
   connectionOptions,
   PgbouncerProcess,
@@ -29,6 +34,23 @@ import { ConnectionWriter, longestGap, SessionWriter } from '../test/support/rou
 const RUNS = Number(process.env.RUNS ?? 20);
 const SCOPE = 'bench-router';
 const SETTLE_MS = 1_000;
+
+/** When `member` answers `pg_is_in_recovery()` with false, polled every 5 ms over one connection. */
+async function writableAt(member: LocalMember): Promise<number> {
+  const probe = probeClient(member, 2_000);
+  await probe.connect();
+  try {
+    const deadline = performance.now() + 30_000;
+    while (performance.now() < deadline) {
+      const result = await probe.query<{ recovery: boolean }>(RECOVERY_QUERY);
+      if (result.rows[0]?.recovery === false) return performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`${member.name} did not become writable within 30 s`);
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+}
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3)} s`;
@@ -109,11 +131,14 @@ async function main(): Promise<void> {
     );
 
     const gaps = { haproxy: [] as number[], pgbouncer: [] as number[] };
+    const lags = { haproxy: [] as number[], pgbouncer: [] as number[] };
+    const switchovers: number[] = [];
     for (let run = 1; run <= RUNS; run += 1) {
       const candidate =
         cluster.members[(cluster.members.indexOf(primary) + 1) % cluster.members.length];
       await waitForHealthyCluster(cluster, 60_000);
       const marks = [throughHaproxy.acknowledged.length, throughPgbouncer.acknowledged.length];
+      const writable = writableAt(candidate);
       const requestedAt = performance.now();
       const response = await fetch(
         `http://127.0.0.1:${cluster.members[0].ports.gateway}/switchover`,
@@ -149,18 +174,35 @@ async function main(): Promise<void> {
       gaps.haproxy.push(throughHaproxy.longestGap(requestedAt, endedAt));
       const pooledWrites = pooledWriters.flatMap((writer) => writer.acknowledged);
       gaps.pgbouncer.push(longestGap(pooledWrites, requestedAt, endedAt));
+      const writableMs = (await writable) - requestedAt;
+      const firstOn = (writes: readonly { port: number; at: number }[]) =>
+        Math.min(
+          ...writes
+            .filter((write) => write.port === candidate.ports.postgres)
+            .map((write) => write.at),
+        ) - requestedAt;
+      switchovers.push(writableMs);
+      lags.haproxy.push(firstOn(throughHaproxy.acknowledged.slice(marks[0])) - writableMs);
+      lags.pgbouncer.push(
+        firstOn(pooledWrites.filter((write) => write.at >= requestedAt)) - writableMs,
+      );
       console.log(
-        `switchover ${run}: ${primary.name} -> ${candidate.name}  gap through HAProxy ${seconds(gaps.haproxy.at(-1) ?? 0)}, through PgBouncer ${seconds(gaps.pgbouncer.at(-1) ?? 0)}`,
+        `switchover ${run}: ${primary.name} -> ${candidate.name}  writable after ${seconds(writableMs)}; gap through HAProxy ${seconds(gaps.haproxy.at(-1) ?? 0)}, through PgBouncer ${seconds(gaps.pgbouncer.at(-1) ?? 0)}`,
       );
       primary = candidate;
     }
     console.log(`\nclient-visible write gap during a switchover (${RUNS} switchovers):`);
     for (const [router, samples] of Object.entries(gaps)) {
       const summary = summarize(samples);
+      const lag = summarize(lags[router as keyof typeof lags]);
       console.log(
-        `  through ${router.padEnd(9)} median ${seconds(summary.median)}  max ${seconds(summary.max)}`,
+        `  through ${router.padEnd(9)} median ${seconds(summary.median)}  max ${seconds(summary.max)}  (first write on the new primary after it became writable: median ${seconds(lag.median)}, max ${seconds(lag.max)})`,
       );
     }
+    const switchover = summarize(switchovers);
+    console.log(
+      `  the switchover itself, request -> candidate writable: median ${seconds(switchover.median)}  max ${seconds(switchover.max)}`,
+    );
     console.log(
       `  failed writes: ${throughHaproxy.errors.length} through HAProxy (${throughHaproxy.readOnly.length} read-only), ${pooledWriters.reduce((sum, writer) => sum + writer.errors.length, 0)} through PgBouncer (client connections closed: ${pooledWriters.length - 1})`,
     );
