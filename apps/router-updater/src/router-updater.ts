@@ -8,7 +8,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { NatroniClient, type EventSubscription } from '../../../libs/client/src/index.ts';
-import { ClusterStore, ClusterWatch } from '../../../libs/dcs/src/index.ts';
+import { ClusterKeys, ClusterStore, ClusterWatch } from '../../../libs/dcs/src/index.ts';
 import {
   nextRouterView,
   EMPTY_ROUTER_VIEW,
@@ -86,7 +86,7 @@ export class RouterUpdater implements OnModuleInit, OnApplicationShutdown {
     this.watch = await ClusterWatch.start(store);
     this.view = routerViewOf(this.watch.view);
     this.watch.subscribe((cluster, key) => {
-      if (key !== 'failover') return;
+      if (key !== ClusterKeys.failover.name) return;
       const { input, requested } = switchoverRequestInput(
         cluster,
         this.view.writable,
