@@ -112,6 +112,7 @@ export class ConnectionWriter extends LoopingWriter {
     pauseMs = 10,
   ) {
     super(table, pauseMs);
+    client.on('error', (error: Error) => this.errors.push(`connection: ${error.message}`));
     client.on('end', () => {
       this.closed = true;
       this.running = false;
