@@ -15,8 +15,15 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { escapeNonAscii } from './ascii-source.ts';
 
-/** The four services, and `composed`, which runs several of them in one process (NATRONI_SERVICES). */
-const SERVICE_PROCESSES = ['node-agent', 'election', 'api-gateway', 'metrics', 'composed'] as const;
+/** The services, and `composed`, which runs several of them in one process (NATRONI_SERVICES). */
+const SERVICE_PROCESSES = [
+  'node-agent',
+  'election',
+  'api-gateway',
+  'metrics',
+  'router-updater',
+  'composed',
+] as const;
 
 /**
  * Packages that NestJS, fastify and pg load only when a feature asks for them, inside a try/catch, and

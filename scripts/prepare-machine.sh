@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a Debian machine: nats-server, PostgreSQL 15, HAProxy, iproute2,
-# nftables, Chromium, promtool and node_modules.
+# Installs what the tests need on a Debian machine: nats-server, PostgreSQL 15, HAProxy, PgBouncer,
+# iproute2, nftables, Chromium, promtool and node_modules.
 # Idempotent; does nothing (quickly) when everything is present.
 # Usage: scripts/prepare-machine.sh [--force-npm]
 set -euo pipefail
@@ -28,6 +28,7 @@ packages=()
 [[ -x /usr/sbin/nats-server ]] || packages+=(nats-server)
 [[ -x /usr/lib/postgresql/15/bin/postgres ]] || packages+=(postgresql-15)
 [[ -x /usr/sbin/haproxy ]] || packages+=(haproxy)
+[[ -x /usr/sbin/pgbouncer ]] || packages+=(pgbouncer)
 command -v ps >/dev/null || packages+=(procps)
 # The lab (npm run lab, test/e2e/lab.spec.ts): network namespaces, veth pairs and netem (iproute2), partitions (nftables).
 command -v ip >/dev/null || packages+=(iproute2)
@@ -38,7 +39,7 @@ command -v chromium >/dev/null || packages+=(chromium)
 command -v promtool >/dev/null || packages+=(prometheus)
 
 if ((${#packages[@]} == 0)); then
-  echo "prepare-machine: nats-server, postgresql-15, haproxy, procps, iproute2, nftables, chromium and prometheus already installed"
+  echo "prepare-machine: nats-server, postgresql-15, haproxy, pgbouncer, procps, iproute2, nftables, chromium and prometheus already installed"
 else
   if ((EUID != 0)); then
     if ! command -v sudo >/dev/null; then

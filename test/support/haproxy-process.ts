@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { registerChild, waitForExit, type LocalCluster } from '../../libs/harness/src/index.ts';
 
 export const HAPROXY_BINARY = '/usr/sbin/haproxy';
-const RECIPE = resolve(__dirname, '../../deploy/haproxy/haproxy.cfg');
+/** The recipe, in the repository the cluster runs from (the source tree, or its build for a bench). */
+const RECIPE = 'deploy/haproxy/haproxy.cfg';
 
 function replaced(text: string, pattern: RegExp, replacement: (match: string[]) => string): string {
   let count = 0;
@@ -30,7 +31,7 @@ export async function haproxyConfigFor(
   ports: { primary: number; replicas: number },
   options: { checkTimeout?: string; statsSocket?: string } = {},
 ): Promise<string> {
-  let text = await readFile(RECIPE, 'utf8');
+  let text = await readFile(join(cluster.options.repoDir, RECIPE), 'utf8');
   if (options.checkTimeout !== undefined)
     text = replaced(text, /timeout check \S+/g, () => `timeout check ${options.checkTimeout}`);
   if (options.statsSocket !== undefined)

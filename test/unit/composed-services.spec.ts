@@ -39,9 +39,9 @@ describe('composedServicesFromEnv', () => {
     expect(
       problemsOf({ NATRONI_SERVICES: 'gateway:8080,metrics:99999,election:1:2,metrics:x' }),
     ).toEqual([
-      'NATRONI_SERVICES: "gateway:8080" is not <service>[:<port>] with a service among api-gateway, metrics, node-agent, election',
+      'NATRONI_SERVICES: "gateway:8080" is not <service>[:<port>] with a service among api-gateway, metrics, node-agent, election, router-updater',
       'NATRONI_SERVICES: "99999" is not a TCP port (1-65535)',
-      'NATRONI_SERVICES: "election:1:2" is not <service>[:<port>] with a service among api-gateway, metrics, node-agent, election',
+      'NATRONI_SERVICES: "election:1:2" is not <service>[:<port>] with a service among api-gateway, metrics, node-agent, election, router-updater',
       'NATRONI_SERVICES: "x" is not a TCP port (1-65535)',
     ]);
   });

@@ -26,12 +26,19 @@ describe('settingsFromEnv', () => {
     ['metrics', 9547],
     ['node-agent', 8010],
     ['election', 8011],
+    ['router-updater', 8012],
   ] as const)('listens on %s port %i by default', (service, port) => {
     expect(settingsFromEnv(service, { NATRONI_NAME: 'pg1' }).http.port).toBe(port);
   });
 
-  it('knows the four services', () => {
-    expect([...SERVICE_NAMES].sort()).toEqual(['api-gateway', 'election', 'metrics', 'node-agent']);
+  it('knows the five services', () => {
+    expect([...SERVICE_NAMES].sort()).toEqual([
+      'api-gateway',
+      'election',
+      'metrics',
+      'node-agent',
+      'router-updater',
+    ]);
   });
 
   it('reads every variable', () => {

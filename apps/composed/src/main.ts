@@ -13,4 +13,6 @@ void bootComposedServices({
       process.env,
     ),
   metrics: async () => (await import('../../metrics/src/metrics-service.ts')).METRICS_SERVICE,
+  'router-updater': async () =>
+    (await import('../../router-updater/src/router-updater-service.ts')).ROUTER_UPDATER_SERVICE,
 });

@@ -56,6 +56,7 @@ export {
 } from './replication-slot.ts';
 export * from './patroni/index.ts';
 export * from './maxscale/index.ts';
+export * from './routers/index.ts';
 export { NATRONI_VERSION } from './natroni-version.ts';
 export {
   BASEBACKUP_METHOD,

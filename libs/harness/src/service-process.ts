@@ -5,7 +5,7 @@ import { registerChild } from './child-registry.ts';
 import { waitUntil } from './wait-until.ts';
 
 /** The services, each bundled to dist/bundles/<service>/main.cjs by `npm run build`. */
-export type ServiceApp = 'node-agent' | 'election' | 'api-gateway' | 'metrics';
+export type ServiceApp = 'node-agent' | 'election' | 'api-gateway' | 'metrics' | 'router-updater';
 
 export interface ServiceProcessOptions {
   app: ServiceApp;

@@ -1,4 +1,4 @@
-/** What differs between the four services before any of their own configuration is read. */
+/** What differs between the services before any of their own configuration is read. */
 export interface ServiceDefaults {
   readonly httpPort: number;
   /** The services that act for one PostgreSQL member cannot start without its name. */
@@ -10,6 +10,7 @@ export const SERVICE_DEFAULTS = {
   metrics: { httpPort: 9547, memberRequired: false },
   'node-agent': { httpPort: 8010, memberRequired: true },
   election: { httpPort: 8011, memberRequired: true },
+  'router-updater': { httpPort: 8012, memberRequired: false },
 } as const satisfies Record<string, ServiceDefaults>;
 
 export type ServiceName = keyof typeof SERVICE_DEFAULTS;

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file natroni/v1/events.proto.
  */
 export const file_natroni_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChduYXRyb25pL3YxL2V2ZW50cy5wcm90bxIKbmF0cm9uaS52MSLYBgoFRXZlbnQSCgoCaWQYASABKAkSDAoEa2luZBgCIAEoCRINCgVzY29wZRgDIAEoCRIOCgZtZW1iZXIYBCABKAkSDAoEdGVybRgFIAEoDRIQCgh0aW1lbGluZRgGIAEoDRILCgNsc24YByABKAESLwoLb2NjdXJyZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKDmxlYWRlcl9lbGVjdGVkGAogASgLMhkubmF0cm9uaS52MS5MZWFkZXJFbGVjdGVkSAASLwoMcm9sZV9jaGFuZ2VkGAsgASgLMhcubmF0cm9uaS52MS5Sb2xlQ2hhbmdlZEgAEjsKEnN3aXRjaG92ZXJfc3RhcnRlZBgMIAEoCzIdLm5hdHJvbmkudjEuU3dpdGNob3ZlclN0YXJ0ZWRIABI/ChRzd2l0Y2hvdmVyX2NvbXBsZXRlZBgNIAEoCzIfLm5hdHJvbmkudjEuU3dpdGNob3ZlckNvbXBsZXRlZEgAEjkKEXN3aXRjaG92ZXJfZmFpbGVkGA4gASgLMhwubmF0cm9uaS52MS5Td2l0Y2hvdmVyRmFpbGVkSAASKAoIZmFpbG92ZXIYDyABKAsyFC5uYXRyb25pLnYxLkZhaWxvdmVySAASMQoNbWVtYmVyX2pvaW5lZBgQIAEoCzIYLm5hdHJvbmkudjEuTWVtYmVySm9pbmVkSAASLQoLbWVtYmVyX2xvc3QYESABKAsyFi5uYXRyb25pLnYxLk1lbWJlckxvc3RIABIxCg1zdGF0ZV9jaGFuZ2VkGBIgASgLMhgubmF0cm9uaS52MS5TdGF0ZUNoYW5nZWRIABIzCg5jb25maWdfY2hhbmdlZBgTIAEoCzIZLm5hdHJvbmkudjEuQ29uZmlnQ2hhbmdlZEgAEisKCmxlYXNlX2xvc3QYFCABKAsyFS5uYXRyb25pLnYxLkxlYXNlTG9zdEgAEjEKDWxlYXNlX3JlbmV3ZWQYFSABKAsyGC5uYXRyb25pLnYxLkxlYXNlUmVuZXdlZEgAEjsKEmNhbGxiYWNrX2NvbXBsZXRlZBgWIAEoCzIdLm5hdHJvbmkudjEuQ2FsbGJhY2tDb21wbGV0ZWRIAEIICgZkZXRhaWwiKAoNTGVhZGVyRWxlY3RlZBIXCg9wcmV2aW91c19sZWFkZXIYASABKAkiMQoLUm9sZUNoYW5nZWQSEQoJZnJvbV9yb2xlGAEgASgJEg8KB3RvX3JvbGUYAiABKAkicQoRU3dpdGNob3ZlclN0YXJ0ZWQSDgoGbGVhZGVyGAEgASgJEhEKCWNhbmRpZGF0ZRgCIAEoCRIUCgxzY2hlZHVsZWRfYXQYAyABKAkSEwoLZHVyYXRpb25fbXMYBCABKAESDgoGcmVhc29uGAUgASgJInMKE1N3aXRjaG92ZXJDb21wbGV0ZWQSDgoGbGVhZGVyGAEgASgJEhEKCWNhbmRpZGF0ZRgCIAEoCRIUCgxzY2hlZHVsZWRfYXQYAyABKAkSEwoLZHVyYXRpb25fbXMYBCABKAESDgoGcmVhc29uGAUgASgJInAKEFN3aXRjaG92ZXJGYWlsZWQSDgoGbGVhZGVyGAEgASgJEhEKCWNhbmRpZGF0ZRgCIAEoCRIUCgxzY2hlZHVsZWRfYXQYAyABKAkSEwoLZHVyYXRpb25fbXMYBCABKAESDgoGcmVhc29uGAUgASgJIlcKCEZhaWxvdmVyEhIKCm9sZF9sZWFkZXIYASABKAkSEgoKbmV3X2xlYWRlchgCIAEoCRITCgtkdXJhdGlvbl9tcxgDIAEoARIOCgZyZWFzb24YBCABKAkiTgoMTWVtYmVySm9pbmVkEgwKBHJvbGUYASABKAkSDQoFc3RhdGUYAiABKAkSDwoHYXBpX3VybBgDIAEoCRIQCghjb25uX3VybBgEIAEoCSJDCgpNZW1iZXJMb3N0EhEKCWxhc3Rfcm9sZRgBIAEoCRISCgpsYXN0X3N0YXRlGAIgASgJEg4KBnJlYXNvbhgDIAEoCSI0CgxTdGF0ZUNoYW5nZWQSEgoKZnJvbV9zdGF0ZRgBIAEoCRIQCgh0b19zdGF0ZRgCIAEoCSIlCg1Db25maWdDaGFuZ2VkEhQKDGNoYW5nZWRfa2V5cxgBIAMoCSIbCglMZWFzZUxvc3QSDgoGcmVhc29uGAEgASgJIiIKDExlYXNlUmVuZXdlZBISCgpsYXRlbmN5X21zGAEgASgBIn8KEUNhbGxiYWNrQ29tcGxldGVkEg4KBmFjdGlvbhgBIAEoCRIMCgRyb2xlGAIgASgJEhYKCWV4aXRfY29kZRgDIAEoBUgAiAEBEhMKC2R1cmF0aW9uX21zGAQgASgBEhEKCXRpbWVkX291dBgFIAEoCEIMCgpfZXhpdF9jb2RlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChduYXRyb25pL3YxL2V2ZW50cy5wcm90bxIKbmF0cm9uaS52MSKYBwoFRXZlbnQSCgoCaWQYASABKAkSDAoEa2luZBgCIAEoCRINCgVzY29wZRgDIAEoCRIOCgZtZW1iZXIYBCABKAkSDAoEdGVybRgFIAEoDRIQCgh0aW1lbGluZRgGIAEoDRILCgNsc24YByABKAESLwoLb2NjdXJyZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKDmxlYWRlcl9lbGVjdGVkGAogASgLMhkubmF0cm9uaS52MS5MZWFkZXJFbGVjdGVkSAASLwoMcm9sZV9jaGFuZ2VkGAsgASgLMhcubmF0cm9uaS52MS5Sb2xlQ2hhbmdlZEgAEjsKEnN3aXRjaG92ZXJfc3RhcnRlZBgMIAEoCzIdLm5hdHJvbmkudjEuU3dpdGNob3ZlclN0YXJ0ZWRIABI/ChRzd2l0Y2hvdmVyX2NvbXBsZXRlZBgNIAEoCzIfLm5hdHJvbmkudjEuU3dpdGNob3ZlckNvbXBsZXRlZEgAEjkKEXN3aXRjaG92ZXJfZmFpbGVkGA4gASgLMhwubmF0cm9uaS52MS5Td2l0Y2hvdmVyRmFpbGVkSAASKAoIZmFpbG92ZXIYDyABKAsyFC5uYXRyb25pLnYxLkZhaWxvdmVySAASMQoNbWVtYmVyX2pvaW5lZBgQIAEoCzIYLm5hdHJvbmkudjEuTWVtYmVySm9pbmVkSAASLQoLbWVtYmVyX2xvc3QYESABKAsyFi5uYXRyb25pLnYxLk1lbWJlckxvc3RIABIxCg1zdGF0ZV9jaGFuZ2VkGBIgASgLMhgubmF0cm9uaS52MS5TdGF0ZUNoYW5nZWRIABIzCg5jb25maWdfY2hhbmdlZBgTIAEoCzIZLm5hdHJvbmkudjEuQ29uZmlnQ2hhbmdlZEgAEisKCmxlYXNlX2xvc3QYFCABKAsyFS5uYXRyb25pLnYxLkxlYXNlTG9zdEgAEjEKDWxlYXNlX3JlbmV3ZWQYFSABKAsyGC5uYXRyb25pLnYxLkxlYXNlUmVuZXdlZEgAEjsKEmNhbGxiYWNrX2NvbXBsZXRlZBgWIAEoCzIdLm5hdHJvbmkudjEuQ2FsbGJhY2tDb21wbGV0ZWRIABI+ChRyb3V0ZXJfdXBkYXRlX2ZhaWxlZBgXIAEoCzIeLm5hdHJvbmkudjEuUm91dGVyVXBkYXRlRmFpbGVkSABCCAoGZGV0YWlsIigKDUxlYWRlckVsZWN0ZWQSFwoPcHJldmlvdXNfbGVhZGVyGAEgASgJIjEKC1JvbGVDaGFuZ2VkEhEKCWZyb21fcm9sZRgBIAEoCRIPCgd0b19yb2xlGAIgASgJInEKEVN3aXRjaG92ZXJTdGFydGVkEg4KBmxlYWRlchgBIAEoCRIRCgljYW5kaWRhdGUYAiABKAkSFAoMc2NoZWR1bGVkX2F0GAMgASgJEhMKC2R1cmF0aW9uX21zGAQgASgBEg4KBnJlYXNvbhgFIAEoCSJzChNTd2l0Y2hvdmVyQ29tcGxldGVkEg4KBmxlYWRlchgBIAEoCRIRCgljYW5kaWRhdGUYAiABKAkSFAoMc2NoZWR1bGVkX2F0GAMgASgJEhMKC2R1cmF0aW9uX21zGAQgASgBEg4KBnJlYXNvbhgFIAEoCSJwChBTd2l0Y2hvdmVyRmFpbGVkEg4KBmxlYWRlchgBIAEoCRIRCgljYW5kaWRhdGUYAiABKAkSFAoMc2NoZWR1bGVkX2F0GAMgASgJEhMKC2R1cmF0aW9uX21zGAQgASgBEg4KBnJlYXNvbhgFIAEoCSJXCghGYWlsb3ZlchISCgpvbGRfbGVhZGVyGAEgASgJEhIKCm5ld19sZWFkZXIYAiABKAkSEwoLZHVyYXRpb25fbXMYAyABKAESDgoGcmVhc29uGAQgASgJIk4KDE1lbWJlckpvaW5lZBIMCgRyb2xlGAEgASgJEg0KBXN0YXRlGAIgASgJEg8KB2FwaV91cmwYAyABKAkSEAoIY29ubl91cmwYBCABKAkiQwoKTWVtYmVyTG9zdBIRCglsYXN0X3JvbGUYASABKAkSEgoKbGFzdF9zdGF0ZRgCIAEoCRIOCgZyZWFzb24YAyABKAkiNAoMU3RhdGVDaGFuZ2VkEhIKCmZyb21fc3RhdGUYASABKAkSEAoIdG9fc3RhdGUYAiABKAkiJQoNQ29uZmlnQ2hhbmdlZBIUCgxjaGFuZ2VkX2tleXMYASADKAkiGwoJTGVhc2VMb3N0Eg4KBnJlYXNvbhgBIAEoCSIiCgxMZWFzZVJlbmV3ZWQSEgoKbGF0ZW5jeV9tcxgBIAEoASJ/ChFDYWxsYmFja0NvbXBsZXRlZBIOCgZhY3Rpb24YASABKAkSDAoEcm9sZRgCIAEoCRIWCglleGl0X2NvZGUYAyABKAVIAIgBARITCgtkdXJhdGlvbl9tcxgEIAEoARIRCgl0aW1lZF9vdXQYBSABKAhCDAoKX2V4aXRfY29kZSJ/ChJSb3V0ZXJVcGRhdGVGYWlsZWQSDgoGcm91dGVyGAEgASgJEhMKC3JvdXRlcl9raW5kGAIgASgJEg8KB2FkZHJlc3MYAyABKAkSDQoFZXJyb3IYBCABKAkSDwoHYXR0ZW1wdBgFIAEoDRITCgtyZXRyeV9pbl9tcxgGIAEoAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * One cluster event, published on `<ns>.<scope>.events.<kind>` (`<ns>` defaults to "natroni") and kept
@@ -33,7 +33,7 @@ export type Event = Message<"natroni.v1.Event"> & {
    * The event kind, equal to the NATS subject suffix and to the name of the field set in `detail`. One of:
    * "leader_elected", "role_changed", "switchover_started", "switchover_completed",
    * "switchover_failed", "failover", "member_joined", "member_lost", "state_changed", "config_changed",
-   * "lease_lost", "lease_renewed", "callback_completed".
+   * "lease_lost", "lease_renewed", "callback_completed", "router_update_failed".
    *
    * @generated from field: string kind = 2;
    */
@@ -164,6 +164,12 @@ export type Event = Message<"natroni.v1.Event"> & {
      */
     value: CallbackCompleted;
     case: "callbackCompleted";
+  } | {
+    /**
+     * @generated from field: natroni.v1.RouterUpdateFailed router_update_failed = 23;
+     */
+    value: RouterUpdateFailed;
+    case: "routerUpdateFailed";
   } | { case: undefined; value?: undefined };
 };
 
@@ -632,4 +638,62 @@ export type CallbackCompleted = Message<"natroni.v1.CallbackCompleted"> & {
  */
 export const CallbackCompletedSchema: GenMessage<CallbackCompleted> = /*@__PURE__*/
   messageDesc(file_natroni_v1_events, 13);
+
+/**
+ * kind "router_update_failed": the router updater could not apply a change to a load balancer or
+ * connection pooler (an HAProxy stats socket, a PgBouncer admin console); it retries. `member` is the
+ * member the change was about (the primary it was moving to), empty when none.
+ *
+ * @generated from message natroni.v1.RouterUpdateFailed
+ */
+export type RouterUpdateFailed = Message<"natroni.v1.RouterUpdateFailed"> & {
+  /**
+   * The router's name in the router updater's configuration.
+   *
+   * @generated from field: string router = 1;
+   */
+  router: string;
+
+  /**
+   * "haproxy" or "pgbouncer".
+   *
+   * @generated from field: string router_kind = 2;
+   */
+  routerKind: string;
+
+  /**
+   * Where it was reached: the stats socket's path or host:port, the admin console's host:port.
+   *
+   * @generated from field: string address = 3;
+   */
+  address: string;
+
+  /**
+   * What failed, e.g. "connect ECONNREFUSED 127.0.0.1:9999" or HAProxy's answer.
+   *
+   * @generated from field: string error = 4;
+   */
+  error: string;
+
+  /**
+   * Consecutive failures of this router, 1 on the first.
+   *
+   * @generated from field: uint32 attempt = 5;
+   */
+  attempt: number;
+
+  /**
+   * Milliseconds until the next attempt.
+   *
+   * @generated from field: double retry_in_ms = 6;
+   */
+  retryInMs: number;
+};
+
+/**
+ * Describes the message natroni.v1.RouterUpdateFailed.
+ * Use `create(RouterUpdateFailedSchema)` to create a new message.
+ */
+export const RouterUpdateFailedSchema: GenMessage<RouterUpdateFailed> = /*@__PURE__*/
+  messageDesc(file_natroni_v1_events, 14);
 
