@@ -149,7 +149,6 @@ export class RouterUpdater implements OnModuleInit, OnApplicationShutdown {
     });
     this.publisher
       .publish({
-        kind: 'router_update_failed',
         member: this.view.writable ?? '',
         detail: { case: 'routerUpdateFailed', value: failure },
       })
