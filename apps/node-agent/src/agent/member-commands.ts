@@ -80,7 +80,7 @@ export class MemberCommands {
           : 'clone needs source_member or source_conn_url',
       );
     }
-    await this.exclusive('clone', () => this.deps.lifecycle.clone(source));
+    await this.exclusive('clone', () => this.deps.lifecycle.clone(source, request.standby));
     return `created a replica from ${request.sourceMember || source}`;
   }
 
@@ -164,7 +164,7 @@ export class MemberCommands {
     if (!url) throw new CommandRefusal('bad_request', 'follow needs leader or conn_url');
     await this.exclusive('follow', async () => {
       this.deps.fence.disarm();
-      await this.deps.lifecycle.follow(url);
+      await this.deps.lifecycle.follow(url, request.standby);
     });
     return `following ${request.leader || url}`;
   }

@@ -29,6 +29,7 @@ import { PostmasterProcess, type ShutdownMode } from '../postgres/postmaster-pro
 import { ensureReplicationSlot, runBaseBackup } from '../postgres/replica-creation.ts';
 import type { CallbackQueue } from './callback-queue.ts';
 import type { ClusterObserver } from './cluster-observer.ts';
+import type { StandbyUpstream } from '../../../../libs/proto/src/index.ts';
 import type { PostgresStateMachine } from './postgres-state-machine.ts';
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -112,16 +113,17 @@ export class PostgresLifecycle {
     void this.callback('on_start');
   }
 
-  async clone(sourceConnUrl: string): Promise<void> {
+  async clone(sourceConnUrl: string, standby?: StandbyUpstream): Promise<void> {
     if (this.running) throw new LifecycleRefusal('PostgreSQL is running: stop it first');
     if (this.files.isInitialized()) throw new LifecycleRefusal('the data directory is not empty');
     const { machine } = this.deps;
     machine.set('creating_replica', 'uninitialized');
-    const upstream = this.upstreamFor(sourceConnUrl);
+    const upstream = this.upstreamFor(sourceConnUrl, standby);
     try {
       await prepareDataDir(this.config.postgresql.data_dir, this.deps.osUser);
-      if (upstream.slotName !== undefined) await this.ensureSlot(upstream);
-      await runBaseBackup(this.config, this.deps.osUser, sourceConnUrl, upstream.slotName);
+      await this.ensureSlot(upstream);
+      const backupSlot = upstream.remote ? undefined : upstream.slotName;
+      await runBaseBackup(this.config, this.deps.osUser, sourceConnUrl, backupSlot);
       await this.files.keepBaseConfig();
       await this.writeConfiguration(upstream);
       await this.files.setStandby(true);
@@ -209,9 +211,12 @@ export class PostgresLifecycle {
     void this.callback('on_role_change');
   }
 
-  /** Re-points a replica at `connUrl` by a configuration reload; a primary is demoted first. */
-  async follow(connUrl: string): Promise<void> {
-    const upstream = this.upstreamFor(connUrl);
+  /**
+   * Re-points a replica at `connUrl` (a member, or with `standby.remote` a standby cluster's remote
+   * primary) by a configuration reload; a primary is demoted first.
+   */
+  async follow(connUrl: string, standby?: StandbyUpstream): Promise<void> {
+    const upstream = this.upstreamFor(connUrl, standby);
     if (!this.running || !(await this.inRecovery())) {
       const wasPrimary = this.running;
       if (this.running) await this.shutdown('fast');
@@ -441,15 +446,31 @@ export class PostgresLifecycle {
     return lines;
   }
 
-  private upstreamFor(connUrl: string): UpstreamSettings {
+  /**
+   * Where and how to stream from `connUrl`. A standby cluster's remote primary is streamed from
+   * through standby_cluster's `primary_slot_name` only; restore_command applies to every member of a
+   * standby cluster and recovery_min_apply_delay to its standby leader.
+   */
+  private upstreamFor(connUrl: string, standby?: StandbyUpstream): UpstreamSettings {
+    const restoreCommand = standby?.restoreCommand || undefined;
+    if (standby?.remote) {
+      return {
+        connUrl,
+        remote: true,
+        slotName: standby.primarySlotName || undefined,
+        restoreCommand,
+        recoveryMinApplyDelay: standby.recoveryMinApplyDelay || undefined,
+      };
+    }
     return {
       connUrl,
       slotName: this.deps.cluster.useSlots ? slotNameForMember(this.config.name) : undefined,
+      restoreCommand,
     };
   }
 
   private async ensureSlot(upstream: UpstreamSettings): Promise<void> {
-    if (upstream.slotName === undefined) return;
+    if (upstream.slotName === undefined || upstream.remote) return;
     await ensureReplicationSlot(this.config, this.deps.osUser, upstream.connUrl, upstream.slotName);
   }
 
