@@ -12,6 +12,7 @@ import {
   streamingReplicas,
   withClient,
 } from '../support/postgres-probe.ts';
+import { natronictl } from '../support/natronictl-runner.ts';
 
 /**
  * Two clusters on one machine, each with its own NATS and scope: the second is a standby cluster of
@@ -48,6 +49,17 @@ async function healthStatus(member: LocalMember, path: string): Promise<number> 
   });
   await response.arrayBuffer();
   return response.status;
+}
+
+/** `natronictl list` against the member's gateway, as rows of its JSON format. */
+async function listed(member: LocalMember): Promise<Record<string, unknown>[]> {
+  const result = await natronictl(
+    ['--gateway', `http://127.0.0.1:${member.ports.gateway}`, 'list', '-f', 'json'],
+    { NATRONI_RESTAPI_USERNAME: 'admin', NATRONI_RESTAPI_PASSWORD: 'admin' },
+    30_000,
+  );
+  if (result.code !== 0) throw new Error(`natronictl list: exit ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>[];
 }
 
 /** The member `/cluster` (asked on `asked`) names standby leader, once it runs and answers /standby-leader. */
@@ -150,6 +162,9 @@ test('a standby cluster follows a remote primary, elects a new standby leader, a
     { timeoutMs: 30_000, intervalMs: 200, what: `${cascade.name} cascading from ${second.name}` },
   );
   expect(await isReplica(second)).toBe(true);
+  const rows = await listed(second);
+  expect(rows.find((row) => row['Member'] === second.name)?.['Role']).toBe('Standby Leader');
+  expect(rows.find((row) => row['Member'] === cascade.name)?.['Role']).toBe('Replica');
 
   // Promoted by configuration: without standby_cluster the lease holder becomes a real primary.
   const response = await fetch(`http://127.0.0.1:${second.ports.restapi}/config`, {
@@ -167,8 +182,8 @@ test('a standby cluster follows a remote primary, elects a new standby leader, a
   await write(second, 'promoted');
   await waitForRowEverywhere([cascade], 'promoted');
   expect(await hasRow(remote, 'promoted')).toBe(false);
-  const rows = await clusterMembers(second);
-  expect(rows.find((row) => row.name === second.name)?.role).toBe('leader');
+  const promoted = await clusterMembers(second);
+  expect(promoted.find((row) => row.name === second.name)?.role).toBe('leader');
   expect(await healthStatus(second, '/primary')).toBe(200);
   expect(await healthStatus(second, '/standby-leader')).toBe(503);
 }, 150_000);
