@@ -36,6 +36,7 @@ import {
   followerStep,
   leaderRaceVerdict,
   leaderStep,
+  standbyClusterOf,
 } from '../../libs/domain/src/election/index.ts';
 import { DynamicConfigSchema, MemberStatusSchema } from '../../libs/proto/src/index.ts';
 
@@ -214,6 +215,33 @@ Deno.test('the HA steps: the lease holder leads or promotes, a follower follows 
   strictEqual(followerStep({ ...follower, offTimelineForMs: DIVERGED_AFTER_MS }).step, 'rewind');
   strictEqual(followerStep({ ...follower, leaderConnUrl: undefined }).step, 'await_leader_status');
 });
+
+Deno.test(
+  'a standby cluster: its lease holder follows the remote primary, the others cascade',
+  () => {
+    const standby = standbyClusterOf({ host: '127.0.0.1', port: 6001 });
+    const postgres = { state: 'running', role: 'replica' };
+    strictEqual(leaderStep({ member: 'pg1', term: 3, postgres, standby }).step, 'follow_remote');
+    deepStrictEqual(
+      leaderStep({ member: 'pg1', term: 3, postgres, standby, followsRemote: true }),
+      {
+        step: 'lead_standby',
+        sentence:
+          'no action: pg1 is the standby leader with lease term 3, following remote primary 127.0.0.1:6001',
+      },
+    );
+    const cascade = {
+      postgres: { ...postgres, timeline: 1, replicationState: 'streaming' },
+      leader: { member: 'pg1', term: 3 },
+      leaderConnUrl: 'postgres://pg1',
+      offTimelineForMs: undefined,
+      followed: { member: 'pg1', term: 3, cascading: true },
+      standby,
+    };
+    strictEqual(followerStep(cascade).step, 'none');
+    strictEqual(followerStep({ ...cascade, standby: undefined }).step, 'follow');
+  },
+);
 
 Deno.test('the leader race: a replica behind a peer does not race', () => {
   const participant = (name: string, walPosition: number) => ({

@@ -13,28 +13,39 @@ import { isReplica, primaries, streamingReplicas, withClient } from './postgres-
 export const E2E_TTL_SECONDS = 8;
 
 /**
- * A three-member local cluster on free ports in a temporary directory, started through the same code
- * as `npm start`, with a `natroni_probe` table for write probes once the first primary is up.
+ * A local cluster (three members unless `network.memberCount` says otherwise) on free ports in a
+ * temporary directory, started through the same code as `npm start`; `network.dcs` adds to the
+ * `bootstrap.dcs` section (a `standby_cluster`, for instance).
  */
 export async function startE2eCluster(
   scope: string,
   tags?: LocalClusterOptions['tags'],
   network: Partial<
-    Pick<LocalClusterOptions, 'ports' | 'memberNatsPorts' | 'layout' | 'memberSections'>
+    Pick<
+      LocalClusterOptions,
+      'ports' | 'memberNatsPorts' | 'layout' | 'memberSections' | 'memberCount' | 'dcs'
+    >
   > = {},
 ): Promise<LocalCluster> {
+  const memberCount = network.memberCount ?? 3;
   const baseDir = await mkdtemp(join(tmpdir(), 'natroni-test-e2e-'));
   await chmod(baseDir, 0o755);
   const cluster = await LocalCluster.start({
     repoDir: resolve(__dirname, '../..'),
     baseDir,
     scope,
-    memberCount: 3,
-    ports: network.ports ?? (await freeClusterPorts(3)),
+    memberCount,
+    ports: network.ports ?? (await freeClusterPorts(memberCount)),
     memberNatsPorts: network.memberNatsPorts,
     layout: network.layout,
     memberSections: network.memberSections,
-    dcs: { ttl: E2E_TTL_SECONDS, loop_wait: 1, retry_timeout: 3, maximum_lag_on_failover: 1048576 },
+    dcs: {
+      ttl: E2E_TTL_SECONDS,
+      loop_wait: 1,
+      retry_timeout: 3,
+      maximum_lag_on_failover: 1048576,
+      ...network.dcs,
+    },
     restapiCredentials: { username: 'admin', password: 'admin' },
     logToFiles: true,
     tags,

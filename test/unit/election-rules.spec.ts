@@ -22,6 +22,8 @@ import {
   type FollowerFacts,
   cycleReportDue,
   CYCLE_REPORT_REPEAT_MS,
+  standbyClusterOf,
+  remotePrimaryUrl,
 } from '../../libs/domain/src/election/index.ts';
 
 function participant(name: string, walPosition: number, extra: Partial<RaceParticipant> = {}) {
@@ -362,5 +364,104 @@ describe('cycleReportDue', () => {
   test(`the same sentence is logged again after ${CYCLE_REPORT_REPEAT_MS} ms, not before`, () => {
     expect(cycleReportDue(last, last.sentence, 1_000 + CYCLE_REPORT_REPEAT_MS - 1)).toBe(false);
     expect(cycleReportDue(last, last.sentence, 1_000 + CYCLE_REPORT_REPEAT_MS)).toBe(true);
+  });
+});
+
+describe('standby cluster', () => {
+  const standby = standbyClusterOf({
+    host: '10.0.0.5',
+    port: 5433,
+    primary_slot_name: 'standby_dc2',
+    restore_command: 'cp /archive/%f %p',
+  });
+
+  test('standby_cluster with a host names the remote primary; without one the cluster is no standby', () => {
+    expect(standby).toEqual({
+      host: '10.0.0.5',
+      port: 5433,
+      primarySlotName: 'standby_dc2',
+      restoreCommand: 'cp /archive/%f %p',
+      recoveryMinApplyDelay: undefined,
+    });
+    expect(remotePrimaryUrl(standby!)).toBe('postgres://10.0.0.5:5433/postgres');
+    expect(standbyClusterOf({ host: 'dc1' })?.port).toBe(5432);
+    expect(standbyClusterOf({ recovery_min_apply_delay: 300 })).toBeUndefined();
+    expect(standbyClusterOf({})).toBeUndefined();
+    expect(standbyClusterOf(undefined)).toBeUndefined();
+    expect(remotePrimaryUrl(standbyClusterOf({ host: '::1', port: 6000 })!)).toBe(
+      'postgres://[::1]:6000/postgres',
+    );
+  });
+
+  const leader = (state: string, role: string, followsRemote = false) =>
+    leaderStep({ member: 'pg1', term: 7, postgres: { state, role }, standby, followsRemote });
+
+  test('the lease holder of a standby cluster follows the remote primary instead of promoting', () => {
+    expect(leader('running', 'replica')).toEqual({
+      step: 'follow_remote',
+      sentence:
+        'promoted pg1 to a standby leader: it holds lease term 7; following remote primary 10.0.0.5:5433',
+    });
+    expect(leader('stopped', 'replica').step).toBe('follow_remote');
+    expect(leader('crashed', 'primary').step).toBe('follow_remote');
+  });
+
+  test('a standby leader already following the remote primary does nothing, and says so', () => {
+    expect(leader('running', 'replica', true)).toEqual({
+      step: 'lead_standby',
+      sentence:
+        'no action: pg1 is the standby leader with lease term 7, following remote primary 10.0.0.5:5433',
+    });
+  });
+
+  test('a primary in a standby cluster is demoted to follow the remote primary', () => {
+    expect(leader('running', 'primary', true)).toEqual({
+      step: 'follow_remote',
+      sentence:
+        'demoting pg1: cannot be a real primary in standby cluster; following remote primary 10.0.0.5:5433, lease term 7',
+    });
+  });
+
+  test('a starting standby leader is waited for', () => {
+    expect(leader('starting', 'replica').step).toBe('wait');
+  });
+
+  test('without standby_cluster the same lease holder is promoted: removing it promotes the cluster', () => {
+    expect(
+      leaderStep({ member: 'pg1', term: 7, postgres: { state: 'running', role: 'replica' } }).step,
+    ).toBe('promote');
+  });
+
+  const cascade = (extra: Partial<FollowerFacts> = {}): FollowerFacts => ({
+    postgres: { state: 'running', role: 'replica', timeline: 1, replicationState: 'streaming' },
+    leader: { member: 'pg1', term: 7 },
+    leaderConnUrl: 'postgres://pg1',
+    offTimelineForMs: undefined,
+    followed: undefined,
+    standby,
+    ...extra,
+  });
+
+  test('the other members cascade from the standby leader', () => {
+    expect(followerStep(cascade())).toEqual({
+      step: 'follow',
+      sentence:
+        'following standby leader pg1: lease term 7, cascading from remote primary 10.0.0.5:5433, re-pointing the replica',
+    });
+    expect(
+      followerStep(cascade({ followed: { member: 'pg1', term: 7, cascading: true } })),
+    ).toEqual({
+      step: 'none',
+      sentence:
+        'following standby leader pg1: lease term 7, cascading from remote primary 10.0.0.5:5433',
+    });
+  });
+
+  test('a replica is re-pointed when its cluster stops or starts being a standby cluster', () => {
+    const followedAsCascade = { member: 'pg1', term: 7, cascading: true };
+    expect(followerStep(cascade({ standby: undefined, followed: followedAsCascade })).step).toBe(
+      'follow',
+    );
+    expect(followerStep(cascade({ followed: { member: 'pg1', term: 7 } })).step).toBe('follow');
   });
 });

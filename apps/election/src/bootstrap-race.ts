@@ -6,7 +6,13 @@ import {
   InitializeRecordSchema,
   type DynamicConfig,
 } from '../../../libs/proto/src/index.ts';
+import {
+  remotePrimaryName,
+  remotePrimaryUrl,
+  standbyClusterOf,
+} from '../../../libs/domain/src/election/index.ts';
 import { announce, type ElectionContext } from './election-context.ts';
+import { standbyUpstream } from './standby-leader-duties.ts';
 
 /** The `bootstrap.dcs` section as the `config` key's message; unknown keys are dropped. */
 function bootstrapConfig(context: ElectionContext): DynamicConfig {
@@ -16,11 +22,14 @@ function bootstrapConfig(context: ElectionContext): DynamicConfig {
 /**
  * Patroni's bootstrap race (its `ha.py` `bootstrap`): the member that creates the `initialize`
  * key takes the lease, has its agent run initdb under that term, then records the system identifier
- * and the dynamic configuration. The others wait for a leader to clone from.
+ * and the dynamic configuration. The others wait for a leader to clone from. When `bootstrap.dcs`
+ * holds a `standby_cluster`, the winner copies the remote primary instead of running initdb and
+ * becomes the standby leader (Patroni's `bootstrap_standby_leader`).
  */
 /** Returns what this member did, for the cycle's sentence. */
 export async function raceToBootstrap(context: ElectionContext): Promise<string> {
   const { store, lease, logger, member } = context;
+  const standby = standbyClusterOf(bootstrapConfig(context).standbyCluster);
   const noFailover = context.config.tags['nofailover'] === true;
   if (noFailover) return 'waiting for leader to bootstrap (nofailover)';
   try {
@@ -38,13 +47,20 @@ export async function raceToBootstrap(context: ElectionContext): Promise<string>
     return 'won the initialize lock but not the lease: leaving the bootstrap to another';
   }
   logger.log({
-    msg: `trying to bootstrap a new cluster: lease term ${grant.term}`,
+    msg: standby
+      ? `trying to bootstrap a standby cluster from remote primary ${remotePrimaryName(standby)}: lease term ${grant.term}`
+      : `trying to bootstrap a new cluster: lease term ${grant.term}`,
     term: grant.term,
   });
-  const reply = await context.agents
-    .of(member)
-    .bootstrap(grant.term)
-    .catch((error: unknown) => ({ ok: false, message: String(error), status: undefined }));
+  const agent = context.agents.of(member);
+  const reply = await (
+    standby
+      ? agent.clone({
+          sourceConnUrl: remotePrimaryUrl(standby),
+          standby: standbyUpstream(standby, true),
+        })
+      : agent.bootstrap(grant.term)
+  ).catch((error: unknown) => ({ ok: false, message: String(error), status: undefined }));
   if (!reply.ok) {
     // As Patroni: free the initialize key so that another member (or this one) can try again.
     await store.delete(ClusterKeys.initialize);
@@ -69,5 +85,7 @@ export async function raceToBootstrap(context: ElectionContext): Promise<string>
     lsn: reply.status?.xlog?.location ?? 0,
     detail: { case: 'leaderElected', value: { previousLeader: '' } },
   });
-  return `initialized a new cluster: ${member} is primary, lease term ${grant.term}`;
+  return standby
+    ? `bootstrapped a standby cluster: ${member} is the standby leader following remote primary ${remotePrimaryName(standby)}, lease term ${grant.term}`
+    : `initialized a new cluster: ${member} is primary, lease term ${grant.term}`;
 }

@@ -9,6 +9,7 @@ import { FailsafeGrants } from './failsafe-grants.ts';
 import { FollowerDuties } from './follower-duties.ts';
 import { HaLoop } from './ha-loop.ts';
 import { MembershipEvents } from './membership-events.ts';
+import { StandbyLeaderDuties } from './standby-leader-duties.ts';
 import { SynchronousReplication } from './synchronous-replication.ts';
 
 /** Root module of the election service: the HA loop of one member. */
@@ -25,6 +26,7 @@ export class ElectionModule {
       providers: [
         ...ELECTION_PROVIDERS,
         FollowerDuties,
+        StandbyLeaderDuties,
         SynchronousReplication,
         MembershipEvents,
         ConfigChangeEvents,

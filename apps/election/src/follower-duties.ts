@@ -4,13 +4,16 @@ import type { ClusterView } from '../../../libs/dcs/src/index.ts';
 import {
   followerStep,
   offLeaderTimeline,
+  standbyClusterOf,
   type FollowedLeader,
 } from '../../../libs/domain/src/election/index.ts';
 import type { LeaseRecord, MemberStatus } from '../../../libs/proto/src/index.ts';
 import type { ElectionContext } from './election-context.ts';
+import { standbyUpstream } from './standby-leader-duties.ts';
 
 /**
- * A member without a data directory clones it from the leader (or a running `clonefrom` member).
+ * A member without a data directory clones it from the leader (or a running `clonefrom` member); in a
+ * standby cluster from the standby leader, with standby_cluster's restore_command.
  * Returns what it did, and the leader it waits for while that leader's PostgreSQL is not running yet.
  */
 export async function cloneFromLeader(
@@ -23,9 +26,12 @@ export async function cloneFromLeader(
     return { sentence: 'waiting for leader to bootstrap', awaited: leader };
   }
   context.logger.log({ msg: `bootstrap from leader '${leader}'` });
-  const reply = await context.agents
-    .of(context.member)
-    .clone({ sourceMember: leader, sourceConnUrl: source.connUrl });
+  const standby = standbyClusterOf(view.config?.value.standbyCluster);
+  const reply = await context.agents.of(context.member).clone({
+    sourceMember: leader,
+    sourceConnUrl: source.connUrl,
+    ...(standby ? { standby: standbyUpstream(standby, false) } : {}),
+  });
   if (!reply.ok) {
     context.logger.error({ msg: `could not clone from ${leader}: ${reply.message}` });
     return { sentence: `could not bootstrap from leader '${leader}'` };
@@ -58,6 +64,7 @@ export class FollowerDuties {
     const now = performance.now();
     if (offLeaderTimeline(postgres, leaderStatus?.timeline)) this.offTimelineSince ??= now;
     else this.offTimelineSince = undefined;
+    const standby = standbyClusterOf(view.config?.value.standbyCluster);
     const step = followerStep({
       postgres,
       leader: { member: leader.member, term: leader.term },
@@ -65,6 +72,7 @@ export class FollowerDuties {
       offTimelineForMs:
         this.offTimelineSince === undefined ? undefined : now - this.offTimelineSince,
       followed: this.followed,
+      standby,
     });
     const connUrl = leaderStatus?.connUrl ?? '';
     switch (step.step) {
@@ -86,12 +94,17 @@ export class FollowerDuties {
         return step.sentence;
       }
       case 'follow': {
-        const reply = await agent.follow({ term: leader.term, leader: leader.member, connUrl });
+        const reply = await agent.follow({
+          term: leader.term,
+          leader: leader.member,
+          connUrl,
+          ...(standby ? { standby: standbyUpstream(standby, false) } : {}),
+        });
         if (!reply.ok) {
           this.context.logger.error({ msg: `could not follow ${leader.member}: ${reply.message}` });
           return `not following ${leader.member} yet: the agent refused (${reply.message})`;
         }
-        this.followed = { member: leader.member, term: leader.term };
+        this.followed = { member: leader.member, term: leader.term, cascading: !!standby };
         return step.sentence;
       }
     }

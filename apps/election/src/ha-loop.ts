@@ -19,6 +19,7 @@ import {
 import {
   cycleReportDue,
   runsAsPrimary,
+  standbyClusterOf,
   type CycleReport,
 } from '../../../libs/domain/src/election/index.ts';
 import { LeaseConfirmations } from '../../../libs/lease-confirmation/src/index.ts';
@@ -40,6 +41,7 @@ import { raceForLease } from './leader-race.ts';
 import { handleFailoverKey } from './manual-switchover.ts';
 import { MembershipEvents } from './membership-events.ts';
 import { acceptsConnections } from './postgres-reachability.ts';
+import { StandbyLeaderDuties } from './standby-leader-duties.ts';
 import { SynchronousReplication } from './synchronous-replication.ts';
 
 const AGENT_RETRY_MS = 200;
@@ -97,6 +99,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(MEMBER_CONFIG) private readonly config: MemberConfig,
     @Inject(ELECTION_CONTEXT) private readonly context: ElectionContext,
     private readonly followers: FollowerDuties,
+    private readonly standbyLeader: StandbyLeaderDuties,
     private readonly synchronous: SynchronousReplication,
     private readonly membership: MembershipEvents,
     private readonly configChanges: ConfigChangeEvents,
@@ -225,17 +228,20 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       return { sentence: clone.sentence };
     }
     if (hold) {
-      if (runsAsPrimary(mine)) {
+      // A standby leader has no switchover, synchronous replication or membership of its own to keep.
+      if (runsAsPrimary(mine) && !standbyClusterOf(view.config?.value.standbyCluster)) {
         const switchover = await handleFailoverKey(context, view, mine, hold, timings);
         if (switchover.handled) return { sentence: switchover.sentence, nextInMs: 0 };
-        const step = await actAsLeader(context, view, mine, hold);
+        const step = await actAsLeader(context, view, mine, hold, this.standbyLeader);
         await this.synchronous.maintain(view, mine, hold);
         await this.membership.observe(view, hold, timings.ttlMs);
         await this.configChanges.observe(view, hold);
         await maintainFailsafeTopology(context, view);
         return { sentence: step.sentence, nextInMs: switchover.wakeInMs };
       }
-      return { sentence: (await actAsLeader(context, view, mine, hold)).sentence };
+      return {
+        sentence: (await actAsLeader(context, view, mine, hold, this.standbyLeader)).sentence,
+      };
     }
     const leader = this.liveLeader(timings.ttlMs);
     if (leader && leader.member !== context.member) {
@@ -255,7 +261,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         sentence: `not racing for the lease: ${granted} confirmed its leadership by a failsafe notice within ttl`,
       };
     }
-    const race = await raceForLease(context, view, mine, timings);
+    const race = await raceForLease(context, view, mine, timings, this.standbyLeader);
     return {
       sentence: race.sentence,
       nextInMs: race.retryAt === undefined ? undefined : msUntil(race.retryAt, performance.now()),

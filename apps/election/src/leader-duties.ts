@@ -1,29 +1,55 @@
 import { create } from '@bufbuild/protobuf';
 import { ClusterKeys } from '../../../libs/dcs/src/index.ts';
-import { leaderStep, type LeaderStep } from '../../../libs/domain/src/election/index.ts';
+import {
+  leaderStep,
+  standbyClusterOf,
+  type LeaderStep,
+} from '../../../libs/domain/src/election/index.ts';
 import { ClusterStatusSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
 import type { ClusterView, LeaseHold } from '../../../libs/dcs/src/index.ts';
 import { recordPromotion } from './cluster-history.ts';
 import { announce, type ElectionContext } from './election-context.ts';
 import { walPositionOf } from './peer-probe.ts';
+import type { StandbyLeaderDuties } from './standby-leader-duties.ts';
 
 /**
  * What the lease holder does each cycle (docs/ha.md): leaderStep's verdict turned into the agent's
  * request, so that its PostgreSQL is the primary under its term; a running primary publishes its
- * WAL position in the `status` key (Patroni's `optime`). Returns the step and its sentence.
+ * WAL position in the `status` key (Patroni's `optime`). In a standby cluster the lease holder is
+ * the standby leader: it follows the remote primary and publishes the WAL position it replayed.
+ * Returns the step and its sentence.
  */
 export async function actAsLeader(
   context: ElectionContext,
   view: ClusterView,
   mine: MemberStatus,
   hold: LeaseHold,
+  standbyLeader: StandbyLeaderDuties,
 ): Promise<LeaderStep> {
   const { member, logger } = context;
-  const step = leaderStep({ member, term: hold.term, postgres: mine });
+  const standby = standbyClusterOf(view.config?.value.standbyCluster);
+  const step = leaderStep({
+    member,
+    term: hold.term,
+    postgres: mine,
+    standby,
+    followsRemote: standby !== undefined && standbyLeader.followsRemote(hold.term, standby),
+  });
   switch (step.step) {
     case 'lead':
+    case 'lead_standby':
       await publishWalPosition(context, view, walPositionOf(mine));
       break;
+    case 'follow_remote': {
+      const refusal = standby ? await standbyLeader.followRemote(hold.term, standby) : undefined;
+      if (refusal !== undefined) {
+        return {
+          step: 'follow_remote',
+          sentence: `${step.sentence}: the agent refused (${refusal})`,
+        };
+      }
+      break;
+    }
     case 'promote':
       await promote(context, view, mine, hold, performance.now());
       break;

@@ -6,6 +6,8 @@ import {
 import {
   failsafeRaceBlock,
   leaderRaceVerdict,
+  leaderStep,
+  standbyClusterOf,
   type HaTimings,
 } from '../../../libs/domain/src/election/index.ts';
 import { leaderlessSince } from '../../../libs/domain/src/index.ts';
@@ -19,6 +21,7 @@ import {
 } from './election-context.ts';
 import { promote } from './leader-duties.ts';
 import { participantOf, probeMembers, walPositionOf } from './peer-probe.ts';
+import type { StandbyLeaderDuties } from './standby-leader-duties.ts';
 
 export interface RaceOutcome {
   readonly sentence: string;
@@ -28,13 +31,15 @@ export interface RaceOutcome {
 
 /**
  * The leader race when no lease is held (Patroni's `process_unhealthy_cluster`): leaderRaceVerdict
- * decides whether this member races; the lease's atomic write picks one winner, who is promoted.
+ * decides whether this member races; the lease's atomic write picks one winner, who is promoted, or
+ * in a standby cluster becomes the standby leader and follows the remote primary.
  */
 export async function raceForLease(
   context: ElectionContext,
   view: ClusterView,
   mine: MemberStatus,
   timings: HaTimings,
+  standbyLeader: StandbyLeaderDuties,
 ): Promise<RaceOutcome> {
   const { member, logger, lease } = context;
   if (isPaused(view)) return { sentence: 'PAUSE: no leader, and replicas never race in pause' };
@@ -84,6 +89,22 @@ export async function raceForLease(
     return {
       sentence: `racing for the lease: ${holder} it, a takeover is not due yet`,
       retryAt: result.retryAt,
+    };
+  }
+  const standby = standbyClusterOf(view.config?.value.standbyCluster);
+  const step = leaderStep({ member, term: result.term, postgres: mine, standby });
+  if (standby && step.step === 'follow_remote') {
+    const refusal = await standbyLeader.followRemote(result.term, standby);
+    await announce(context, {
+      member,
+      term: result.term,
+      detail: { case: 'leaderElected', value: { previousLeader: view.leader?.value.member ?? '' } },
+    });
+    return {
+      sentence:
+        refusal === undefined
+          ? `won the leader race: ${step.sentence}`
+          : `won the leader race: ${step.sentence}: the agent refused (${refusal})`,
     };
   }
   logger.log({

@@ -82,7 +82,9 @@ export class MemberCommands {
         `member ${request.sourceMember} has no known conn_url`,
       );
     }
-    const method = await this.exclusive('clone', () => this.deps.lifecycle.clone(source));
+    const method = await this.exclusive('clone', () =>
+      this.deps.lifecycle.clone(source, request.standby),
+    );
     return source
       ? `created a replica from ${request.sourceMember || source} using ${method}`
       : `created a replica without a leader using ${method}`;
@@ -168,7 +170,7 @@ export class MemberCommands {
     if (!url) throw new CommandRefusal('bad_request', 'follow needs leader or conn_url');
     await this.exclusive('follow', async () => {
       this.deps.fence.disarm();
-      await this.deps.lifecycle.follow(url);
+      await this.deps.lifecycle.follow(url, request.standby);
     });
     return `following ${request.leader || url}`;
   }

@@ -37,6 +37,7 @@ import { PostmasterProcess, type ShutdownMode } from '../postgres/postmaster-pro
 import { createReplica, ensureReplicationSlot } from '../postgres/replica-creation.ts';
 import type { CallbackQueue } from './callback-queue.ts';
 import type { ClusterObserver } from './cluster-observer.ts';
+import type { StandbyUpstream } from '../../../../libs/proto/src/index.ts';
 import type { PostgresStateMachine } from './postgres-state-machine.ts';
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -199,27 +200,34 @@ export class PostgresLifecycle {
    * or without a source with the `no_leader` methods alone; then starts PostgreSQL as a replica.
    * Returns the method that created it.
    */
-  async clone(sourceConnUrl: string | undefined, fromLeader = false): Promise<string> {
+  async clone(sourceConnUrl: string | undefined, standby?: StandbyUpstream): Promise<string> {
     if (this.running) throw new LifecycleRefusal('PostgreSQL is running: stop it first');
     if (this.files.isInitialized()) throw new LifecycleRefusal('the data directory is not empty');
-    return this.createReplica(sourceConnUrl, fromLeader);
+    // A standby leader copies the remote primary with pg_basebackup alone; the standby section's own
+    // replica creation methods are not supported yet.
+    return this.createReplica(sourceConnUrl, standby?.remote === true, standby);
   }
 
   private async createReplica(
     sourceConnUrl: string | undefined,
     fromLeader: boolean,
+    standby?: StandbyUpstream,
   ): Promise<string> {
     const { machine } = this.deps;
     machine.set('creating_replica', 'uninitialized');
-    const upstream = sourceConnUrl === undefined ? undefined : this.upstreamFor(sourceConnUrl);
+    const upstream =
+      sourceConnUrl === undefined ? undefined : this.upstreamFor(sourceConnUrl, standby);
     let method: string;
     try {
       await prepareDataDir(this.config.postgresql.data_dir, this.deps.osUser);
-      if (upstream?.slotName !== undefined) await this.ensureSlot(upstream);
+      if (upstream) await this.ensureSlot(upstream);
       method = await createReplica(
         this.config,
         this.deps.osUser,
-        upstream && { connUrl: upstream.connUrl, slotName: upstream.slotName },
+        upstream && {
+          connUrl: upstream.connUrl,
+          slotName: upstream.remote ? undefined : upstream.slotName,
+        },
         fromLeader,
       );
       await this.files.keepBaseConfig();
@@ -311,9 +319,12 @@ export class PostgresLifecycle {
     void this.callback('on_role_change');
   }
 
-  /** Re-points a replica at `connUrl` by a configuration reload; a primary is demoted first. */
-  async follow(connUrl: string): Promise<void> {
-    const upstream = this.upstreamFor(connUrl);
+  /**
+   * Re-points a replica at `connUrl` (a member, or with `standby.remote` a standby cluster's remote
+   * primary) by a configuration reload; a primary is demoted first.
+   */
+  async follow(connUrl: string, standby?: StandbyUpstream): Promise<void> {
+    const upstream = this.upstreamFor(connUrl, standby);
     if (!this.running || !(await this.inRecovery())) {
       const wasPrimary = this.running;
       if (this.running) await this.shutdown('fast');
@@ -560,15 +571,31 @@ export class PostgresLifecycle {
     return lines;
   }
 
-  private upstreamFor(connUrl: string): UpstreamSettings {
+  /**
+   * Where and how to stream from `connUrl`. A standby cluster's remote primary is streamed from
+   * through standby_cluster's `primary_slot_name` only; restore_command applies to every member of a
+   * standby cluster and recovery_min_apply_delay to its standby leader.
+   */
+  private upstreamFor(connUrl: string, standby?: StandbyUpstream): UpstreamSettings {
+    const restoreCommand = standby?.restoreCommand || undefined;
+    if (standby?.remote) {
+      return {
+        connUrl,
+        remote: true,
+        slotName: standby.primarySlotName || undefined,
+        restoreCommand,
+        recoveryMinApplyDelay: standby.recoveryMinApplyDelay || undefined,
+      };
+    }
     return {
       connUrl,
       slotName: this.deps.cluster.useSlots ? slotNameForMember(this.config.name) : undefined,
+      restoreCommand,
     };
   }
 
   private async ensureSlot(upstream: UpstreamSettings): Promise<void> {
-    if (upstream.slotName === undefined) return;
+    if (upstream.slotName === undefined || upstream.remote) return;
     await ensureReplicationSlot(this.config, this.deps.osUser, upstream.connUrl, upstream.slotName);
   }
 

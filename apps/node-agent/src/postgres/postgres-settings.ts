@@ -4,8 +4,14 @@ import type { MemberConfig, ParameterValue } from '../../../../libs/member-confi
 export interface UpstreamSettings {
   /** libpq URL of the upstream member (its conn_url), e.g. postgres://127.0.0.1:5433/postgres. */
   readonly connUrl: string;
-  /** Physical slot on the upstream, when use_slots is on. */
+  /** Physical slot on the upstream, when use_slots is on (or standby_cluster names one). */
   readonly slotName?: string;
+  /** A standby cluster's remote primary, where natroni never creates a slot. */
+  readonly remote?: boolean;
+  /** standby_cluster's `restore_command`, for every member of a standby cluster. */
+  readonly restoreCommand?: string;
+  /** standby_cluster's `recovery_min_apply_delay`, for the standby leader. */
+  readonly recoveryMinApplyDelay?: string;
 }
 
 /** Settings natroni needs for replication and rewind; the configuration may raise but not drop them. */
@@ -76,6 +82,10 @@ export function postgresParameters(
     const replication = config.postgresql.authentication.replication;
     parameters.set('primary_conninfo', conninfo(upstream.connUrl, replication, config.name));
     if (upstream.slotName !== undefined) parameters.set('primary_slot_name', upstream.slotName);
+    if (upstream.restoreCommand !== undefined)
+      parameters.set('restore_command', upstream.restoreCommand);
+    if (upstream.recoveryMinApplyDelay !== undefined)
+      parameters.set('recovery_min_apply_delay', upstream.recoveryMinApplyDelay);
     parameters.set('recovery_target_timeline', 'latest');
   }
   return parameters;

@@ -1,4 +1,5 @@
 import type { OwnPostgres } from './leader-step.ts';
+import { remotePrimaryName, type StandbyCluster } from './standby-cluster.ts';
 
 /**
  * What a member that does not hold the lease does in one HA cycle while another member leads
@@ -18,6 +19,8 @@ export interface FollowerPostgres extends OwnPostgres {
 export interface FollowedLeader {
   readonly member: string;
   readonly term: number;
+  /** Followed as the standby leader of a standby cluster (with its restore_command). */
+  readonly cascading?: boolean;
 }
 
 export interface FollowerFacts {
@@ -29,6 +32,8 @@ export interface FollowerFacts {
   readonly offTimelineForMs: number | undefined;
   /** The leader and term the agent was last told to follow successfully. */
   readonly followed: FollowedLeader | undefined;
+  /** Set in a standby cluster: the leader is a standby leader and this member cascades from it. */
+  readonly standby?: StandbyCluster;
 }
 
 export type FollowerStep =
@@ -54,8 +59,12 @@ export function offLeaderTimeline(
 }
 
 export function followerStep(facts: FollowerFacts): FollowerStep {
-  const { postgres, leader, followed } = facts;
+  const { postgres, leader, followed, standby } = facts;
   const lease = `lease term ${leader.term}`;
+  const cascading = standby !== undefined;
+  const whom = cascading
+    ? `standby leader ${leader.member}: ${lease}, cascading from remote primary ${remotePrimaryName(standby)}`
+    : `${leader.member}: ${lease}`;
   if (!facts.leaderConnUrl) {
     return {
       step: 'await_leader_status',
@@ -75,13 +84,21 @@ export function followerStep(facts: FollowerFacts): FollowerStep {
     };
   }
   const running = postgres.state === 'running' || postgres.state === 'starting';
-  if (running && followed?.member === leader.member && followed.term === leader.term) {
-    return { step: 'none', sentence: `following ${leader.member}, ${lease}` };
+  if (
+    running &&
+    followed?.member === leader.member &&
+    followed.term === leader.term &&
+    (followed.cascading ?? false) === cascading
+  ) {
+    return {
+      step: 'none',
+      sentence: cascading ? `following ${whom}` : `following ${leader.member}, ${lease}`,
+    };
   }
   return {
     step: 'follow',
     sentence: running
-      ? `following ${leader.member}: ${lease}, re-pointing the replica`
-      : `following ${leader.member}: ${lease}, starting PostgreSQL as its replica`,
+      ? `following ${whom}, re-pointing the replica`
+      : `following ${whom}, starting PostgreSQL as its replica`,
   };
 }

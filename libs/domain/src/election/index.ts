@@ -51,3 +51,9 @@ export {
   type FollowerStep,
 } from './follower-step.ts';
 export { CYCLE_REPORT_REPEAT_MS, cycleReportDue, type CycleReport } from './cycle-report.ts';
+export {
+  remotePrimaryName,
+  remotePrimaryUrl,
+  standbyClusterOf,
+  type StandbyCluster,
+} from './standby-cluster.ts';

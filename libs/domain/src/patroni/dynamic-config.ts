@@ -64,9 +64,9 @@ export function patchConfig(
 }
 
 /**
- * Why `synchronous_mode: quorum` is refused. The election keeps the `sync` key for `synchronous_mode:
- * on` only, so a quorum setting would turn synchronous replication off: it is refused rather than
- * accepted and ignored. With fewer than two members there is no quorum to speak of either.
+ * Why `synchronous_mode: quorum` is refused. The election does not run quorum commit yet, so a quorum
+ * setting would not give the durability it promises: it is refused rather than accepted and ignored.
+ * With fewer than two members there is no quorum to speak of either.
  */
 export function quorumCommitProblem(memberCount: number | undefined): string {
   if (memberCount !== undefined && memberCount < 2)
@@ -76,13 +76,19 @@ export function quorumCommitProblem(memberCount: number | undefined): string {
 
 /**
  * Patroni's schema of `standby_cluster`: at least one of `host`, `port` and `restore_command`, each
- * reported as Patroni's validator does when all are missing; `port` an integer up to 65535.
+ * reported as Patroni's validator does when all are missing; `port` an integer up to 65535. natroni
+ * follows a remote primary by its `host` only (not from an archive alone), so a section without a host
+ * is refused rather than accepted and ignored.
  */
 export function standbyClusterProblems(section: Readonly<Record<string, unknown>>): string[] {
   const keys = ['host', 'port', 'restore_command'];
   if (!keys.some((key) => section[key] !== undefined && section[key] !== null))
     return keys.map((key) => `standby_cluster.${key} is not defined.`);
   const problems: string[] = [];
+  if (section['host'] === undefined || section['host'] === null)
+    problems.push(
+      'standby_cluster.host is not defined: this natroni version follows a remote primary by host only',
+    );
   for (const key of ['host', 'restore_command', 'primary_slot_name', 'recovery_min_apply_delay']) {
     const value = section[key];
     if (value !== undefined && value !== null && typeof value !== 'string')

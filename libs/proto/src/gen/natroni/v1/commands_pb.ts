@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file natroni/v1/commands.proto.
  */
 export const file_natroni_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("ChluYXRyb25pL3YxL2NvbW1hbmRzLnByb3RvEgpuYXRyb25pLnYxIg8KDVN0YXR1c1JlcXVlc3Qi2AEKDlJlc3RhcnRSZXF1ZXN0EhEKBHJvbGUYASABKAlIAIgBARIdChBwb3N0Z3Jlc192ZXJzaW9uGAIgASgJSAGIAQESHAoPcmVzdGFydF9wZW5kaW5nGAMgASgISAKIAQESFQoIc2NoZWR1bGUYBCABKAlIA4gBARIUCgd0aW1lb3V0GAUgASgBSASIAQFCBwoFX3JvbGVCEwoRX3Bvc3RncmVzX3ZlcnNpb25CEgoQX3Jlc3RhcnRfcGVuZGluZ0ILCglfc2NoZWR1bGVCCgoIX3RpbWVvdXQiFgoUQ2FuY2VsUmVzdGFydFJlcXVlc3QiDwoNUmVsb2FkUmVxdWVzdCI5ChNSZWluaXRpYWxpemVSZXF1ZXN0Eg0KBWZvcmNlGAEgASgIEhMKC2Zyb21fbGVhZGVyGAIgASgIIh4KDlByb21vdGVSZXF1ZXN0EgwKBHRlcm0YASABKA0iOwoNRGVtb3RlUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg4KBmxlYWRlchgCIAEoCRIMCgRtb2RlGAMgASgJIj8KDUZvbGxvd1JlcXVlc3QSDAoEdGVybRgBIAEoDRIOCgZsZWFkZXIYAiABKAkSEAoIY29ubl91cmwYAyABKAkiGwoLU3RvcFJlcXVlc3QSDAoEbW9kZRgBIAEoCSIcCgxTdGFydFJlcXVlc3QSDAoEdGVybRgBIAEoDSIgChBCb290c3RyYXBSZXF1ZXN0EgwKBHRlcm0YASABKA0iPgoMQ2xvbmVSZXF1ZXN0EhUKDXNvdXJjZV9tZW1iZXIYASABKAkSFwoPc291cmNlX2Nvbm5fdXJsGAIgASgJIjYKDVJld2luZFJlcXVlc3QSDAoEdGVybRgBIAEoDRIXCg9zb3VyY2VfY29ubl91cmwYAiABKAkiHQobVGVybWluYXRlQ29ubmVjdGlvbnNSZXF1ZXN0IkAKIVNldFN5bmNocm9ub3VzU3RhbmRieU5hbWVzUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg0KBXZhbHVlGAIgASgJImkKDENvbW1hbmRSZXBseRIKCgJvaxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEhIKCmVycm9yX2NvZGUYAyABKAkSKAoGc3RhdHVzGAQgASgLMhgubmF0cm9uaS52MS5NZW1iZXJTdGF0dXNiBnByb3RvMw", [file_natroni_v1_member]);
+  fileDesc("ChluYXRyb25pL3YxL2NvbW1hbmRzLnByb3RvEgpuYXRyb25pLnYxIg8KDVN0YXR1c1JlcXVlc3Qi2AEKDlJlc3RhcnRSZXF1ZXN0EhEKBHJvbGUYASABKAlIAIgBARIdChBwb3N0Z3Jlc192ZXJzaW9uGAIgASgJSAGIAQESHAoPcmVzdGFydF9wZW5kaW5nGAMgASgISAKIAQESFQoIc2NoZWR1bGUYBCABKAlIA4gBARIUCgd0aW1lb3V0GAUgASgBSASIAQFCBwoFX3JvbGVCEwoRX3Bvc3RncmVzX3ZlcnNpb25CEgoQX3Jlc3RhcnRfcGVuZGluZ0ILCglfc2NoZWR1bGVCCgoIX3RpbWVvdXQiFgoUQ2FuY2VsUmVzdGFydFJlcXVlc3QiDwoNUmVsb2FkUmVxdWVzdCI5ChNSZWluaXRpYWxpemVSZXF1ZXN0Eg0KBWZvcmNlGAEgASgIEhMKC2Zyb21fbGVhZGVyGAIgASgIIh4KDlByb21vdGVSZXF1ZXN0EgwKBHRlcm0YASABKA0iOwoNRGVtb3RlUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg4KBmxlYWRlchgCIAEoCRIMCgRtb2RlGAMgASgJIm0KDUZvbGxvd1JlcXVlc3QSDAoEdGVybRgBIAEoDRIOCgZsZWFkZXIYAiABKAkSEAoIY29ubl91cmwYAyABKAkSLAoHc3RhbmRieRgEIAEoCzIbLm5hdHJvbmkudjEuU3RhbmRieVVwc3RyZWFtIncKD1N0YW5kYnlVcHN0cmVhbRIOCgZyZW1vdGUYASABKAgSGQoRcHJpbWFyeV9zbG90X25hbWUYAiABKAkSFwoPcmVzdG9yZV9jb21tYW5kGAMgASgJEiAKGHJlY292ZXJ5X21pbl9hcHBseV9kZWxheRgEIAEoCSIbCgtTdG9wUmVxdWVzdBIMCgRtb2RlGAEgASgJIhwKDFN0YXJ0UmVxdWVzdBIMCgR0ZXJtGAEgASgNIiAKEEJvb3RzdHJhcFJlcXVlc3QSDAoEdGVybRgBIAEoDSJsCgxDbG9uZVJlcXVlc3QSFQoNc291cmNlX21lbWJlchgBIAEoCRIXCg9zb3VyY2VfY29ubl91cmwYAiABKAkSLAoHc3RhbmRieRgDIAEoCzIbLm5hdHJvbmkudjEuU3RhbmRieVVwc3RyZWFtIjYKDVJld2luZFJlcXVlc3QSDAoEdGVybRgBIAEoDRIXCg9zb3VyY2VfY29ubl91cmwYAiABKAkiHQobVGVybWluYXRlQ29ubmVjdGlvbnNSZXF1ZXN0IkAKIVNldFN5bmNocm9ub3VzU3RhbmRieU5hbWVzUmVxdWVzdBIMCgR0ZXJtGAEgASgNEg0KBXZhbHVlGAIgASgJImkKDENvbW1hbmRSZXBseRIKCgJvaxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEhIKCmVycm9yX2NvZGUYAyABKAkSKAoGc3RhdHVzGAQgASgLMhgubmF0cm9uaS52MS5NZW1iZXJTdGF0dXNiBnByb3RvMw", [file_natroni_v1_member]);
 
 /**
  * verb "status": report the member's current status without changing anything.
@@ -216,11 +216,18 @@ export type FollowRequest = Message<"natroni.v1.FollowRequest"> & {
   leader: string;
 
   /**
-   * libpq URL of the member to follow (its MemberStatus.conn_url).
+   * libpq URL of the member to follow (its MemberStatus.conn_url), or of a standby cluster's remote primary.
    *
    * @generated from field: string conn_url = 3;
    */
   connUrl: string;
+
+  /**
+   * Set in a standby cluster: how this member streams there (standby_cluster in the dynamic configuration).
+   *
+   * @generated from field: natroni.v1.StandbyUpstream standby = 4;
+   */
+  standby?: StandbyUpstream | undefined;
 };
 
 /**
@@ -229,6 +236,49 @@ export type FollowRequest = Message<"natroni.v1.FollowRequest"> & {
  */
 export const FollowRequestSchema: GenMessage<FollowRequest> = /*@__PURE__*/
   messageDesc(file_natroni_v1_commands, 7);
+
+/**
+ * What a standby cluster's `standby_cluster` section asks of a member's recovery settings.
+ *
+ * @generated from message natroni.v1.StandbyUpstream
+ */
+export type StandbyUpstream = Message<"natroni.v1.StandbyUpstream"> & {
+  /**
+   * The upstream is the remote primary (this member is the standby leader), not a member of this cluster:
+   * no slot is created there and `primary_slot_name` names the slot to stream from, if any.
+   *
+   * @generated from field: bool remote = 1;
+   */
+  remote: boolean;
+
+  /**
+   * The slot on the remote primary (standby_cluster.primary_slot_name); only with `remote`.
+   *
+   * @generated from field: string primary_slot_name = 2;
+   */
+  primarySlotName: string;
+
+  /**
+   * standby_cluster.restore_command, for every member of the standby cluster.
+   *
+   * @generated from field: string restore_command = 3;
+   */
+  restoreCommand: string;
+
+  /**
+   * standby_cluster.recovery_min_apply_delay (PostgreSQL's units, e.g. "5min"); only with `remote`.
+   *
+   * @generated from field: string recovery_min_apply_delay = 4;
+   */
+  recoveryMinApplyDelay: string;
+};
+
+/**
+ * Describes the message natroni.v1.StandbyUpstream.
+ * Use `create(StandbyUpstreamSchema)` to create a new message.
+ */
+export const StandbyUpstreamSchema: GenMessage<StandbyUpstream> = /*@__PURE__*/
+  messageDesc(file_natroni_v1_commands, 8);
 
 /**
  * verb "stop": stop PostgreSQL.
@@ -249,7 +299,7 @@ export type StopRequest = Message<"natroni.v1.StopRequest"> & {
  * Use `create(StopRequestSchema)` to create a new message.
  */
 export const StopRequestSchema: GenMessage<StopRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 8);
+  messageDesc(file_natroni_v1_commands, 9);
 
 /**
  * verb "start": start PostgreSQL in the role the member last had.
@@ -270,7 +320,7 @@ export type StartRequest = Message<"natroni.v1.StartRequest"> & {
  * Use `create(StartRequestSchema)` to create a new message.
  */
 export const StartRequestSchema: GenMessage<StartRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 9);
+  messageDesc(file_natroni_v1_commands, 10);
 
 /**
  * verb "bootstrap": create a new PostgreSQL cluster with the method of the member's configuration;
@@ -292,7 +342,7 @@ export type BootstrapRequest = Message<"natroni.v1.BootstrapRequest"> & {
  * Use `create(BootstrapRequestSchema)` to create a new message.
  */
 export const BootstrapRequestSchema: GenMessage<BootstrapRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 10);
+  messageDesc(file_natroni_v1_commands, 11);
 
 /**
  * verb "clone": create the data directory with the replica creation methods (a base backup of another
@@ -315,6 +365,13 @@ export type CloneRequest = Message<"natroni.v1.CloneRequest"> & {
    * @generated from field: string source_conn_url = 2;
    */
   sourceConnUrl: string;
+
+  /**
+   * Set in a standby cluster: the recovery settings the copy starts with (see FollowRequest.standby).
+   *
+   * @generated from field: natroni.v1.StandbyUpstream standby = 3;
+   */
+  standby?: StandbyUpstream | undefined;
 };
 
 /**
@@ -322,7 +379,7 @@ export type CloneRequest = Message<"natroni.v1.CloneRequest"> & {
  * Use `create(CloneRequestSchema)` to create a new message.
  */
 export const CloneRequestSchema: GenMessage<CloneRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 11);
+  messageDesc(file_natroni_v1_commands, 12);
 
 /**
  * verb "rewind": bring a former primary back in line with the new leader's timeline using pg_rewind.
@@ -350,7 +407,7 @@ export type RewindRequest = Message<"natroni.v1.RewindRequest"> & {
  * Use `create(RewindRequestSchema)` to create a new message.
  */
 export const RewindRequestSchema: GenMessage<RewindRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 12);
+  messageDesc(file_natroni_v1_commands, 13);
 
 /**
  * verb "terminate_connections": close every client connection of this member's PostgreSQL
@@ -367,7 +424,7 @@ export type TerminateConnectionsRequest = Message<"natroni.v1.TerminateConnectio
  * Use `create(TerminateConnectionsRequestSchema)` to create a new message.
  */
 export const TerminateConnectionsRequestSchema: GenMessage<TerminateConnectionsRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 13);
+  messageDesc(file_natroni_v1_commands, 14);
 
 /**
  * verb "set_synchronous_standby_names": the primary's election names the standbys its commits wait
@@ -396,7 +453,7 @@ export type SetSynchronousStandbyNamesRequest = Message<"natroni.v1.SetSynchrono
  * Use `create(SetSynchronousStandbyNamesRequestSchema)` to create a new message.
  */
 export const SetSynchronousStandbyNamesRequestSchema: GenMessage<SetSynchronousStandbyNamesRequest> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 14);
+  messageDesc(file_natroni_v1_commands, 15);
 
 /**
  * The reply to every agent request.
@@ -441,5 +498,5 @@ export type CommandReply = Message<"natroni.v1.CommandReply"> & {
  * Use `create(CommandReplySchema)` to create a new message.
  */
 export const CommandReplySchema: GenMessage<CommandReply> = /*@__PURE__*/
-  messageDesc(file_natroni_v1_commands, 15);
+  messageDesc(file_natroni_v1_commands, 16);
 
