@@ -2,6 +2,7 @@ export {
   connectToNats,
   natsConnectionName,
   FIRST_CONNECT_TIMEOUT_MS,
+  leastRecentlyDialed,
   MAX_PINGS_OUT,
   PING_INTERVAL_MS,
 } from './connect-to-nats.ts';
