@@ -296,13 +296,18 @@ async function runFault(
   await injected.heal();
   const healedAt = Date.now();
   client.note(`fault ${fault.index + 1} healed`);
-  const healthy = await waitHealthy(cluster, nc, HEALTHY_BOUND_MS);
+  let healthy = await waitHealthy(cluster, nc, HEALTHY_BOUND_MS);
+  // The primary may restart between the health check and this read: look again, a few times.
+  let present: Set<number> | undefined;
+  for (let attempt = 0; healthy && !present && attempt < 5; attempt += 1) {
+    present = await presentIds(cluster.member(healthy.primary)).catch(() => undefined);
+    if (!present) healthy = await waitHealthy(cluster, nc, HEALTHY_BOUND_MS);
+  }
   let lostIds: number[] = [];
   let bytes = 0;
-  if (healthy) {
+  if (healthy && present) {
     client.note(`fault ${fault.index + 1}: healthy again, primary ${healthy.primary}`);
     const acked = client.acknowledgedIds();
-    const present = await presentIds(cluster.member(healthy.primary));
     lostIds = acked.filter((id) => !present.has(id) && !lost.has(id));
     for (const id of lostIds) lost.add(id);
     bytes = lostBytes(client.writerAcks, new Set(lostIds));
