@@ -297,9 +297,12 @@ async function runFault(
   const healedAt = Date.now();
   client.note(`fault ${fault.index + 1} healed`);
   let healthy = await waitHealthy(cluster, nc, HEALTHY_BOUND_MS);
-  // The primary may restart between the health check and this read: look again, a few times.
+  // The primary may restart between the health check and this read: look again, a few times. The
+  // acknowledged ids are taken before the read, so that a write acknowledged meanwhile is not missed.
   let present: Set<number> | undefined;
+  let acked: number[] = [];
   for (let attempt = 0; healthy && !present && attempt < 5; attempt += 1) {
+    acked = client.acknowledgedIds();
     present = await presentIds(cluster.member(healthy.primary)).catch(() => undefined);
     if (!present) healthy = await waitHealthy(cluster, nc, HEALTHY_BOUND_MS);
   }
@@ -307,7 +310,6 @@ async function runFault(
   let bytes = 0;
   if (healthy && present) {
     client.note(`fault ${fault.index + 1}: healthy again, primary ${healthy.primary}`);
-    const acked = client.acknowledgedIds();
     lostIds = acked.filter((id) => !present.has(id) && !lost.has(id));
     for (const id of lostIds) lost.add(id);
     bytes = lostBytes(client.writerAcks, new Set(lostIds));
