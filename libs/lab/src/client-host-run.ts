@@ -18,6 +18,9 @@ export const LAB_DCS = {
 /** How long a cluster may take to be healthy again once a fault is healed (a rewind or a new clone). */
 const HEALTHY_BOUND_MS = 120_000;
 
+/** How long the next fault waits for the writer to get a write acknowledged on a healthy cluster. */
+const WRITER_BACK_BOUND_MS = 30_000;
+
 export interface ClientHostRunOptions {
   readonly lab: LabOptions;
   readonly repoDir: string;
@@ -310,6 +313,8 @@ async function runFault(
   let bytes = 0;
   if (healthy && present) {
     client.note(`fault ${fault.index + 1}: healthy again, primary ${healthy.primary}`);
+    // The next fault waits for the writer's next acknowledged write, so that no gap spans two faults.
+    await client.acknowledgedAfter(healthy.at, WRITER_BACK_BOUND_MS);
     lostIds = acked.filter((id) => !present.has(id) && !lost.has(id));
     for (const id of lostIds) lost.add(id);
     bytes = lostBytes(client.writerAcks, new Set(lostIds));
