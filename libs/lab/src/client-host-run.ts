@@ -42,7 +42,8 @@ type LabNats = Awaited<ReturnType<LabCluster['connectNats']>>;
 
 /**
  * One primary, every other member streaming from it and in recovery, every natroni process healthy,
- * and the NATS streams under them settled (a leader, every replica current).
+ * in synchronous mode a synchronous standby published, and the NATS streams under them settled (a
+ * leader, every replica current).
  */
 async function healthyPrimary(cluster: LabCluster, nc: LabNats): Promise<string | undefined> {
   const roles = await Promise.all(
@@ -79,6 +80,9 @@ async function healthyPrimary(cluster: LabCluster, nc: LabNats): Promise<string 
     ),
   );
   if (!services.every(Boolean)) return undefined;
+  // In synchronous mode a replica may take over only once the primary has published its standby.
+  if (cluster.options.dcs.synchronous_mode === true && !(await cluster.syncStandby(primary)))
+    return undefined;
   return (await cluster.streamsSettled(nc)) ? primary.name : undefined;
 }
 

@@ -261,22 +261,11 @@ async function publishedSyncStandby(
   primary: LabMember,
 ): Promise<LabMember | undefined> {
   for (let attempt = 0; attempt < 40; attempt += 1) {
-    const members = await fetch(`http://${primary.host.address}:${LAB_PORTS.restapi}/cluster`, {
-      signal: AbortSignal.timeout(2_000),
-    })
-      .then(async (response) => ((await response.json()) as { members?: ClusterMember[] }).members)
-      .catch(() => undefined);
-    const name = members?.find((member) => member.role === 'sync_standby')?.name;
-    const standby = cluster.members.find((member) => member.name === name);
+    const standby = await cluster.syncStandby(primary);
     if (standby) return standby;
     await pause(250);
   }
   return undefined;
-}
-
-interface ClusterMember {
-  readonly name: string;
-  readonly role: string;
 }
 
 async function switchover(

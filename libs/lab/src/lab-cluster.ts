@@ -258,6 +258,17 @@ export class LabCluster {
     return info.cluster?.leader;
   }
 
+  /** The member `GET /cluster` on this member's Patroni API lists as `sync_standby` (the `sync` key). */
+  async syncStandby(member: LabMember): Promise<LabMember | undefined> {
+    const members = await fetch(`http://${member.host.address}:${LAB_PORTS.restapi}/cluster`, {
+      signal: AbortSignal.timeout(2_000),
+    })
+      .then(async (response) => ((await response.json()) as { members?: ClusterMember[] }).members)
+      .catch(() => undefined);
+    const name = members?.find((entry) => entry.role === 'sync_standby')?.name;
+    return this.members.find((candidate) => candidate.name === name);
+  }
+
   /**
    * Whether the KV bucket's stream and the event stream each have a leader and every replica is current.
    * A NATS server that comes back from isolation has campaigned alone and carries a higher Raft term:
@@ -293,4 +304,9 @@ export class LabCluster {
     await stopAll(this.members.map((member) => member.processes.gateway));
     await Promise.allSettled(this.nats.map((server) => server.stop()));
   }
+}
+
+interface ClusterMember {
+  readonly name: string;
+  readonly role: string;
 }
