@@ -27,16 +27,7 @@ const SHORT_LAB_KINDS = [
   'switchover',
 ];
 
-/**
- * `npm test` leaves the short lab out until a known problem is solved: a full partition of the primary
- * sometimes goes 27 s without an acknowledged write (one run in three), against a 15 s bound, and a test
- * that fails now and then would hide every other result. `npm run test:lab` runs it.
- */
-const NOT_ASKED_FOR =
-  process.env.NATRONI_SHORT_LAB === '1'
-    ? undefined
-    : 'run it with `npm run test:lab` (a takeover after a partition of the primary is sometimes slower than the bound)';
-const unavailable = NOT_ASKED_FOR ?? labUnavailableReason();
+const unavailable = labUnavailableReason();
 // Some kernels lack sch_netem: the slow link is then replaced by a frozen gateway, and the run says so.
 const netemMissing = unavailable ? undefined : netemUnavailableReason();
 if (netemMissing) {

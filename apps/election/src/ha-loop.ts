@@ -438,6 +438,17 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     }
     const agent = context.agents.of(context.member);
     const mine = await agent.status().catch(() => undefined);
+    // Meanwhile a cycle may have taken the lapsed lease back (reclaimLapsedLease): demoting now would
+    // only make that cycle promote again, on a new timeline.
+    const retaken = context.lease.held();
+    if (retaken) {
+      this.logger.warn({
+        msg: `not demoting: lease term ${retaken.term} was taken back while the loss was handled`,
+        term: retaken.term,
+      });
+      this.wake();
+      return;
+    }
     if (mine?.status?.role === 'primary') {
       const leader = context.lease.observed()?.record?.member ?? '';
       const reply = await agent

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ELECTION_CONTEXT } from './election-providers.ts';
 import { create } from '@bufbuild/protobuf';
-import { ClusterKeys, type ClusterView, type LeaseHold } from '../../../libs/dcs/src/index.ts';
+import {
+  ClusterKeys,
+  liveMembers,
+  type ClusterView,
+  type LeaseHold,
+} from '../../../libs/dcs/src/index.ts';
 import {
   chooseSyncStandbys,
   confirmedSyncStandbys,
@@ -10,7 +15,7 @@ import {
 } from '../../../libs/domain/src/election/index.ts';
 import { synchronousModeOf, syncStandbyNames } from '../../../libs/domain/src/index.ts';
 import { SyncStateSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
-import type { ElectionContext } from './election-context.ts';
+import { timingsOf, type ElectionContext } from './election-context.ts';
 import { participantOf } from './peer-probe.ts';
 
 /**
@@ -55,20 +60,28 @@ export class SynchronousReplication {
     if (confirmed.join(',') !== kept.join(',')) await this.publish(confirmed);
   }
 
+  /**
+   * The standbys streaming from this primary whose member status is younger than ttl, as Patroni
+   * takes only members of the cluster: a standby cut off from the network keeps its walsender until
+   * wal_sender_timeout, and commits would wait for it that long.
+   */
   private candidates(view: ClusterView, mine: MemberStatus): SyncCandidate[] {
-    return mine.replication.map((row) => {
-      const status = view.members.get(row.applicationName)?.value;
-      const tags = status?.tags ?? {};
-      const priority = typeof tags['sync_priority'] === 'number' ? tags['sync_priority'] : 1;
-      return {
-        name: row.applicationName,
-        streaming: row.state === 'streaming',
-        syncState: row.syncState,
-        walPosition: status ? participantOf(status).walPosition : 0,
-        noSync: tags['nosync'] === true || priority <= 0,
-        syncPriority: priority,
-      };
-    });
+    const live = new Set(liveMembers(view, timingsOf(view, this.context.config).ttlMs));
+    return mine.replication
+      .filter((row) => live.has(row.applicationName))
+      .map((row) => {
+        const status = view.members.get(row.applicationName)?.value;
+        const tags = status?.tags ?? {};
+        const priority = typeof tags['sync_priority'] === 'number' ? tags['sync_priority'] : 1;
+        return {
+          name: row.applicationName,
+          streaming: row.state === 'streaming',
+          syncState: row.syncState,
+          walPosition: status ? participantOf(status).walPosition : 0,
+          noSync: tags['nosync'] === true || priority <= 0,
+          syncPriority: priority,
+        };
+      });
   }
 
   private async publish(standbys: readonly string[]): Promise<void> {

@@ -18,6 +18,9 @@ export const LAB_DCS = {
 /** How long a cluster may take to be healthy again once a fault is healed (a rewind or a new clone). */
 const HEALTHY_BOUND_MS = 120_000;
 
+/** How long the next fault waits for the writer to get a write acknowledged on a healthy cluster. */
+const WRITER_BACK_BOUND_MS = 30_000;
+
 export interface ClientHostRunOptions {
   readonly lab: LabOptions;
   readonly repoDir: string;
@@ -35,8 +38,14 @@ function log(text: string): void {
   console.log(`[lab ${new Date().toISOString().slice(11, 23)}] ${text}`);
 }
 
-/** One primary, every other member streaming from it and in recovery, every natroni process healthy. */
-async function healthyPrimary(cluster: LabCluster): Promise<string | undefined> {
+type LabNats = Awaited<ReturnType<LabCluster['connectNats']>>;
+
+/**
+ * One primary, every other member streaming from it and in recovery, every natroni process healthy,
+ * in synchronous mode a synchronous standby published, and the NATS streams under them settled (a
+ * leader, every replica current).
+ */
+async function healthyPrimary(cluster: LabCluster, nc: LabNats): Promise<string | undefined> {
   const roles = await Promise.all(
     cluster.members.map(async (member) => {
       try {
@@ -70,16 +79,21 @@ async function healthyPrimary(cluster: LabCluster): Promise<string | undefined> 
       ),
     ),
   );
-  return services.every(Boolean) ? primary.name : undefined;
+  if (!services.every(Boolean)) return undefined;
+  // In synchronous mode a replica may take over only once the primary has published its standby.
+  if (cluster.options.dcs.synchronous_mode === true && !(await cluster.syncStandby(primary)))
+    return undefined;
+  return (await cluster.streamsSettled(nc)) ? primary.name : undefined;
 }
 
 async function waitHealthy(
   cluster: LabCluster,
+  nc: LabNats,
   boundMs: number,
 ): Promise<{ primary: string; at: number } | undefined> {
   const deadline = Date.now() + boundMs;
   while (Date.now() < deadline) {
-    const primary = await healthyPrimary(cluster).catch(() => undefined);
+    const primary = await healthyPrimary(cluster, nc).catch(() => undefined);
     if (primary) return { primary, at: Date.now() };
     await pause(250);
   }
@@ -189,6 +203,7 @@ export async function runOnClientHost(options: ClientHostRunOptions): Promise<vo
   const faults: FaultRecord[] = [];
   const lost = new Set<number>();
   let client: LabClient | undefined;
+  let nc: LabNats | undefined;
   let abortedBecause: string | undefined;
   let final: MemberFinalState[] = [];
   let finalLostIds: number[] = [];
@@ -197,7 +212,8 @@ export async function runOnClientHost(options: ClientHostRunOptions): Promise<vo
       `starting a 3-server NATS cluster and 3 members (${lab.mode === 'sync' ? 'synchronous_mode on' : 'asynchronous'})`,
     );
     await cluster.start();
-    const first = await waitHealthy(cluster, HEALTHY_BOUND_MS);
+    nc = await cluster.connectNats();
+    const first = await waitHealthy(cluster, nc, HEALTHY_BOUND_MS);
     if (!first)
       throw new Error(
         `the lab cluster was not healthy ${HEALTHY_BOUND_MS / 1000} s after its start (logs in ${cluster.options.baseDir}/logs)`,
@@ -205,7 +221,6 @@ export async function runOnClientHost(options: ClientHostRunOptions): Promise<vo
     for (const sql of LAB_TABLES) await queryMember(cluster.member(first.primary).host, sql);
     log(`healthy, primary ${first.primary}; starting the writer and the probes`);
     client = new LabClient(MEMBER_HOSTS);
-    const nc = await cluster.connectNats();
     await pause(3_000);
     let primary = first.primary;
     for (const fault of faultSchedule(lab.faults, lab.seed, lab.kinds)) {
@@ -226,9 +241,8 @@ export async function runOnClientHost(options: ClientHostRunOptions): Promise<vo
       }
       primary = record.primaryAfter;
     }
-    await nc.close().catch(() => undefined);
     await client.stop();
-    const end = abortedBecause ? undefined : await waitHealthy(cluster, HEALTHY_BOUND_MS);
+    const end = abortedBecause ? undefined : await waitHealthy(cluster, nc, HEALTHY_BOUND_MS);
     if (end) {
       final = await finalStates(cluster, end.primary);
       const present = await presentIds(cluster.member(end.primary));
@@ -240,6 +254,7 @@ export async function runOnClientHost(options: ClientHostRunOptions): Promise<vo
     abortedBecause = (error as Error).message;
     await client?.stop();
   } finally {
+    await nc?.close().catch(() => undefined);
     log('stopping the cluster');
     await cluster.stop();
   }
@@ -267,7 +282,7 @@ async function runFault(
   fault: ScheduledFault,
   cluster: LabCluster,
   client: LabClient,
-  nc: Awaited<ReturnType<LabCluster['connectNats']>>,
+  nc: LabNats,
   primaryBefore: string,
   timings: FaultTimings,
   lost: Set<number>,
@@ -288,13 +303,22 @@ async function runFault(
   await injected.heal();
   const healedAt = Date.now();
   client.note(`fault ${fault.index + 1} healed`);
-  const healthy = await waitHealthy(cluster, HEALTHY_BOUND_MS);
+  let healthy = await waitHealthy(cluster, nc, HEALTHY_BOUND_MS);
+  // The primary may restart between the health check and this read: look again, a few times. The
+  // acknowledged ids are taken before the read, so that a write acknowledged meanwhile is not missed.
+  let present: Set<number> | undefined;
+  let acked: number[] = [];
+  for (let attempt = 0; healthy && !present && attempt < 5; attempt += 1) {
+    acked = client.acknowledgedIds();
+    present = await presentIds(cluster.member(healthy.primary)).catch(() => undefined);
+    if (!present) healthy = await waitHealthy(cluster, nc, HEALTHY_BOUND_MS);
+  }
   let lostIds: number[] = [];
   let bytes = 0;
-  if (healthy) {
+  if (healthy && present) {
     client.note(`fault ${fault.index + 1}: healthy again, primary ${healthy.primary}`);
-    const acked = client.acknowledgedIds();
-    const present = await presentIds(cluster.member(healthy.primary));
+    // The next fault waits for the writer's next acknowledged write, so that no gap spans two faults.
+    await client.acknowledgedAfter(healthy.at, WRITER_BACK_BOUND_MS);
     lostIds = acked.filter((id) => !present.has(id) && !lost.has(id));
     for (const id of lostIds) lost.add(id);
     bytes = lostBytes(client.writerAcks, new Set(lostIds));

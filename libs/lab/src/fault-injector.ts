@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { FAULT_KIND_INFO, type ScheduledFault } from './fault-schedule.ts';
-import { queryMember } from './lab-client.ts';
 import { LAB_INTERFACE, LAB_PORTS, NATS_HOSTS } from './lab-layout.ts';
 import { LabNetwork } from './lab-network.ts';
 import {
@@ -241,12 +240,12 @@ export async function injectFault(
         },
       };
     case 'switchover': {
-      // In synchronous mode only the synchronous standby may take over (Patroni answers 412 otherwise).
-      const sync = await queryMember<{ name: string }>(
-        primary.host,
-        "SELECT application_name AS name FROM pg_stat_replication WHERE sync_state = 'sync'",
-      ).catch(() => []);
-      const candidate = replicas.find((member) => member.name === sync[0]?.name) ?? replica;
+      // In synchronous mode only the synchronous standby the `sync` key names may take over (Patroni
+      // answers 412 otherwise), and a new primary publishes it a loop after PostgreSQL confirms it.
+      const candidate =
+        cluster.options.dcs.synchronous_mode === true
+          ? ((await publishedSyncStandby(cluster, primary)) ?? replica)
+          : replica;
       return {
         target: `${primary.name} → ${candidate.name}`,
         holdMs: 0,
@@ -254,6 +253,19 @@ export async function injectFault(
       };
     }
   }
+}
+
+/** The member the primary's `GET /cluster` lists as `sync_standby`, waiting up to 10 s for one. */
+async function publishedSyncStandby(
+  cluster: LabCluster,
+  primary: LabMember,
+): Promise<LabMember | undefined> {
+  for (let attempt = 0; attempt < 40; attempt += 1) {
+    const standby = await cluster.syncStandby(primary);
+    if (standby) return standby;
+    await pause(250);
+  }
+  return undefined;
 }
 
 async function switchover(

@@ -169,6 +169,16 @@ export class LabClient {
   }
 
   /** The acknowledged ids, oldest first. */
+  /** Waits, up to `boundMs`, for the writer to have a write acknowledged after `since` (ms since epoch). */
+  async acknowledgedAfter(since: number, boundMs: number): Promise<boolean> {
+    const deadline = Date.now() + boundMs;
+    while (Date.now() < deadline) {
+      if ((this.writerAcks.at(-1)?.ackAt ?? 0) > since) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
+  }
+
   acknowledgedIds(): number[] {
     return this.writerAcks.map((ack) => ack.id);
   }

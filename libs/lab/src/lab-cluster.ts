@@ -12,6 +12,8 @@ import {
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { clusterBucketName } from '../../dcs/src/index.ts';
+import { eventStreamName } from '../../events/src/index.ts';
+import { leastRecentlyDialed, MAX_PINGS_OUT, PING_INTERVAL_MS } from '../../nats/src/index.ts';
 import {
   LAB_PORTS,
   LAB_PREFIX_LENGTH,
@@ -206,6 +208,10 @@ export class LabCluster {
       name: 'natroni-lab',
       timeout: 3_000,
       maxReconnectAttempts: -1,
+      // Like the services: leave a server that stops answering (an isolated one) within seconds.
+      pingInterval: PING_INTERVAL_MS,
+      maxPingOut: MAX_PINGS_OUT,
+      reconnectToServer: leastRecentlyDialed,
     });
   }
 
@@ -252,6 +258,39 @@ export class LabCluster {
     return info.cluster?.leader;
   }
 
+  /** The member `GET /cluster` on this member's Patroni API lists as `sync_standby` (the `sync` key). */
+  async syncStandby(member: LabMember): Promise<LabMember | undefined> {
+    const members = await fetch(`http://${member.host.address}:${LAB_PORTS.restapi}/cluster`, {
+      signal: AbortSignal.timeout(2_000),
+    })
+      .then(async (response) => ((await response.json()) as { members?: ClusterMember[] }).members)
+      .catch(() => undefined);
+    const name = members?.find((entry) => entry.role === 'sync_standby')?.name;
+    return this.members.find((candidate) => candidate.name === name);
+  }
+
+  /**
+   * Whether the KV bucket's stream and the event stream each have a leader and every replica is current.
+   * A NATS server that comes back from isolation has campaigned alone and carries a higher Raft term:
+   * it makes the stream's leader step down, and the stream has no leader, so no KV write goes through,
+   * until a new election ends (up to about 14 s seen with nats-server 2.9). A fault started then would
+   * meet a DCS that is down as well, so the cluster is not healthy until its streams have settled.
+   */
+  async streamsSettled(nc: NatsConnection): Promise<boolean> {
+    const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+    for (const stream of [
+      `KV_${this.bucket}`,
+      eventStreamName(LAB_NAMESPACE, this.options.scope),
+    ]) {
+      const cluster = (await jsm.streams.info(stream)).cluster;
+      if (!cluster?.leader) return false;
+      const replicas = cluster.replicas ?? [];
+      if (replicas.length !== NATS_URLS.length - 1) return false;
+      if (!replicas.every((replica) => replica.current && !replica.offline)) return false;
+    }
+    return true;
+  }
+
   /** Elections first (the leader stops its PostgreSQL through its agent), then agents, gateways, NATS. */
   async stop(): Promise<void> {
     const stopAll = (services: (ServiceProcess | undefined)[]) =>
@@ -265,4 +304,9 @@ export class LabCluster {
     await stopAll(this.members.map((member) => member.processes.gateway));
     await Promise.allSettled(this.nats.map((server) => server.stop()));
   }
+}
+
+interface ClusterMember {
+  readonly name: string;
+  readonly role: string;
 }

@@ -22,8 +22,10 @@ import type { PostgresStateMachine } from './postgres-state-machine.ts';
  * member of the `failsafe` key accepts this member as leader, none of them races for ttl after it
  * accepted, so the deadline moves to the round's start + ttl − margin. A refusal demotes at once.
  *
- * An agent that was stopped (SIGSTOP, a paused VM) wakes with its deadline timer overdue and the
- * renewals that arrived meanwhile still unread. Before fencing, it then asks its own election, which
+ * Renewals can go unseen while the election makes them: an agent that was stopped (SIGSTOP, a paused
+ * VM) wakes with its deadline timer overdue and the renewals that arrived meanwhile still unread, and
+ * a KV watch whose consumer sat on a NATS server that became unreachable delivers nothing until the
+ * client replaces it. So at its deadline, before fencing, the agent asks its own election once, which
  * answers by the holder's rule (last renewal sent + ttl − margin); a confirmed hold moves the deadline
  * to the asking time + the time the hold has left. No answer within half the margin, a hold under
  * another term, or none at all: it fences.
@@ -39,6 +41,8 @@ export class LeaseFence {
   private round: Promise<void> | undefined;
   private refusal: string | undefined;
   private confirming = false;
+  /** The deadline the election was last asked about: it is asked once per deadline, then fenced. */
+  private askedForDeadline: number | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -106,8 +110,9 @@ export class LeaseFence {
     }
     if (now >= deadline) {
       if (this.confirming) return;
-      if (this.confirmWithHolder && wokeFromStall(lateByMs, marginMs)) {
-        return this.confirm(this.confirmWithHolder, this.term, lateByMs, marginMs / 2);
+      if (this.confirmWithHolder && this.askedForDeadline !== deadline) {
+        this.askedForDeadline = deadline;
+        return this.confirm(this.confirmWithHolder, this.term, lateByMs, marginMs);
       }
       return this.breach(
         `no renewal of the lease received for ${Math.round(holderValidityMs(ttlMs, marginMs))} ms`,
@@ -121,12 +126,8 @@ export class LeaseFence {
     );
   }
 
-  private confirm(
-    ask: HolderConfirmation,
-    term: number,
-    lateByMs: number,
-    timeoutMs: number,
-  ): void {
+  private confirm(ask: HolderConfirmation, term: number, lateByMs: number, marginMs: number): void {
+    const timeoutMs = marginMs / 2;
     this.confirming = true;
     const askedAt = performance.now();
     void ask(timeoutMs).then((answer) => {
@@ -138,7 +139,9 @@ export class LeaseFence {
           confirmedDeadline(askedAt, answer.validForMs),
         );
         this.logger.warn({
-          msg: `woke ${Math.round(lateByMs)} ms late: the election still holds lease term ${term} for ${Math.round(answer.validForMs)} ms, not fencing`,
+          msg: wokeFromStall(lateByMs, marginMs)
+            ? `woke ${Math.round(lateByMs)} ms late: the election still holds lease term ${term} for ${Math.round(answer.validForMs)} ms, not fencing`
+            : `no renewal of the leader key seen, but the election still holds lease term ${term} for ${Math.round(answer.validForMs)} ms, not fencing`,
           term,
         });
       }
