@@ -43,9 +43,12 @@ type LabNats = Awaited<ReturnType<LabCluster['connectNats']>>;
 /**
  * One primary, every other member streaming from it and in recovery, every natroni process healthy,
  * in synchronous mode a synchronous standby published, and the NATS streams under them settled (a
- * leader, every replica current).
+ * leader, every replica current). Otherwise, what is still missing.
  */
-async function healthyPrimary(cluster: LabCluster, nc: LabNats): Promise<string | undefined> {
+async function healthyPrimary(
+  cluster: LabCluster,
+  nc: LabNats,
+): Promise<{ primary: string } | { missing: string }> {
   const roles = await Promise.all(
     cluster.members.map(async (member) => {
       try {
@@ -60,30 +63,42 @@ async function healthyPrimary(cluster: LabCluster, nc: LabNats): Promise<string 
     }),
   );
   const primaries = cluster.members.filter((_, index) => roles[index] === 'primary');
-  if (primaries.length !== 1 || roles.includes('down')) return undefined;
+  if (primaries.length !== 1 || roles.includes('down'))
+    return {
+      missing: `one primary and every member answering: ${cluster.members.map((member, index) => `${member.name} ${roles[index]}`).join(', ')}`,
+    };
   const primary = primaries[0];
   const streaming = await queryMember<{ name: string }>(
     primary.host,
     "SELECT application_name AS name FROM pg_stat_replication WHERE state = 'streaming'",
   );
   const names = new Set(streaming.map((row) => row.name));
-  if (!cluster.members.every((member) => member === primary || names.has(member.name)))
-    return undefined;
+  const notStreaming = cluster.members.filter(
+    (member) => member !== primary && !names.has(member.name),
+  );
+  if (notStreaming.length)
+    return {
+      missing: `${notStreaming.map((member) => member.name).join(', ')} streaming from ${primary.name}`,
+    };
   const services = await Promise.all(
     cluster.members.flatMap((member) =>
-      Object.values(member.processes).map((service) =>
-        service
+      Object.entries(member.processes).map(async ([name, service]) => {
+        const healthy = await service
           .health()
           .then((answer) => answer.status === 200)
-          .catch(() => false),
-      ),
+          .catch(() => false);
+        return healthy ? undefined : `${member.name} ${name}`;
+      }),
     ),
   );
-  if (!services.every(Boolean)) return undefined;
+  const unhealthy = services.filter((name) => name !== undefined);
+  if (unhealthy.length) return { missing: `GET /health 200 from ${unhealthy.join(', ')}` };
   // In synchronous mode a replica may take over only once the primary has published its standby.
   if (cluster.options.dcs.synchronous_mode === true && !(await cluster.syncStandby(primary)))
-    return undefined;
-  return (await cluster.streamsSettled(nc)) ? primary.name : undefined;
+    return { missing: `a synchronous standby published by ${primary.name}` };
+  return (await cluster.streamsSettled(nc))
+    ? { primary: primary.name }
+    : { missing: 'settled NATS streams' };
 }
 
 async function waitHealthy(
@@ -92,11 +107,16 @@ async function waitHealthy(
   boundMs: number,
 ): Promise<{ primary: string; at: number } | undefined> {
   const deadline = Date.now() + boundMs;
+  let missing = 'no answer yet';
   while (Date.now() < deadline) {
-    const primary = await healthyPrimary(cluster, nc).catch(() => undefined);
-    if (primary) return { primary, at: Date.now() };
+    const health = await healthyPrimary(cluster, nc).catch((error: unknown) => ({
+      missing: `an answer to the health check (${(error as Error).message})`,
+    }));
+    if ('primary' in health) return { primary: health.primary, at: Date.now() };
+    missing = health.missing;
     await pause(250);
   }
+  log(`not healthy within ${boundMs / 1000} s: still missing ${missing}`);
   return undefined;
 }
 
