@@ -77,6 +77,7 @@ export async function raceForLease(
     maximumLagOnFailover: timings.maximumLagOnFailover,
     clusterTimeline: undefined,
     syncMembers: syncMembersOf(view),
+    quorum: undefined,
     formerLeader: view.leader?.value.member,
     manualCandidate: candidate,
     // As Patroni's failover_limitation: a named candidate that answers keeps the race, whatever its state.
