@@ -36,7 +36,13 @@ import {
   followerStep,
   leaderRaceVerdict,
   leaderStep,
+  quorumOverlaps,
+  quorumStandbyNames,
+  quorumTransitions,
+  quorumVerdict,
   standbyClusterOf,
+  type QuorumKey,
+  type QuorumStandbyNames,
 } from '../../libs/domain/src/election/index.ts';
 import { DynamicConfigSchema, MemberStatusSchema } from '../../libs/proto/src/index.ts';
 
@@ -262,6 +268,7 @@ Deno.test('the leader race: a replica behind a peer does not race', () => {
       maximumLagOnFailover: 1_048_576,
       clusterTimeline: undefined,
       syncMembers: undefined,
+      quorum: undefined,
       formerLeader: 'pg1',
       manualCandidate: undefined,
       manualCandidateAvailable: false,
@@ -282,4 +289,52 @@ Deno.test('the lease-timing rules, each written once', () => {
   strictEqual(takeoverDue(1_000, 10_000, 10_999), false);
   strictEqual(takeoverDue(1_000, 10_000, 11_000), true);
   strictEqual(leaderlessSince(5_000, false, 10_000), 15_000);
+});
+
+Deno.test('quorum commit: every prefix of the transitions keeps the overlap rule', () => {
+  const pool = ['pg2', 'pg3', 'pg4'];
+  for (let bits = 0; bits < 1 << 9; bits++) {
+    const pick = (shift: number) => pool.filter((_, index) => (bits >> (shift + index)) & 1);
+    const voters = pick(0);
+    const names = pick(3);
+    const active = pick(6);
+    let key: QuorumKey = { leader: 'pg1', quorum: Math.max(0, voters.length - 1), voters };
+    let standbyNames: QuorumStandbyNames = { numsync: Math.min(1, names.length), names };
+    for (const transition of quorumTransitions({
+      me: 'pg1',
+      key,
+      standbyNames,
+      confirmed: 0,
+      active,
+      wanted: 1,
+    })) {
+      if (transition.kind === 'sync_key') key = transition;
+      else standbyNames = transition;
+      strictEqual(
+        quorumOverlaps(key, standbyNames),
+        true,
+        JSON.stringify({ bits, key, standbyNames }),
+      );
+    }
+  }
+  strictEqual(
+    quorumStandbyNames({ numsync: 2, names: ['pg3', 'pg2'] }, undefined),
+    'ANY 2 ("pg2","pg3")',
+  );
+});
+
+Deno.test('quorum commit: a leader needs quorum votes from voters not ahead', () => {
+  const member = (name: string, walPosition: number) => ({
+    name,
+    walPosition,
+    timeline: 2,
+    runningPrimary: false,
+    noFailover: false,
+    failoverPriority: 1,
+    inMaintenance: false,
+  });
+  const key: QuorumKey = { leader: 'pg1', quorum: 1, voters: ['pg2', 'pg3'] };
+  deepStrictEqual(quorumVerdict(member('pg2', 10), [member('pg3', 9)], key), { race: true });
+  strictEqual(quorumVerdict(member('pg2', 10), [], key).race, false);
+  strictEqual(quorumVerdict(member('pg4', 10), [member('pg3', 9)], key).race, false);
 });

@@ -466,16 +466,6 @@ describe('api-gateway Patroni actions (real nats-server)', () => {
     it.each([
       [
         'PATCH',
-        '{"synchronous_mode":"quorum"}',
-        'Invalid dynamic configuration: synchronous_mode "quorum" (quorum commit) is not supported by this natroni version: use synchronous_mode: true',
-      ],
-      [
-        'PUT',
-        '{"ttl":30,"loop_wait":10,"retry_timeout":10,"synchronous_mode":"QUORUM"}',
-        'Invalid dynamic configuration: synchronous_mode "quorum" (quorum commit) is not supported by this natroni version: use synchronous_mode: true',
-      ],
-      [
-        'PATCH',
         '{"standby_cluster":{"primary_slot_name":"standby"}}',
         'Invalid dynamic configuration: standby_cluster.host is not defined.; standby_cluster.port is not defined.; standby_cluster.restore_command is not defined.',
       ],

@@ -49,6 +49,7 @@ function race(extra: Partial<LeaderRaceFacts> = {}): LeaderRaceFacts {
     maximumLagOnFailover: 1_048_576,
     clusterTimeline: 2,
     syncMembers: undefined,
+    quorum: undefined,
     formerLeader: 'pg1',
     manualCandidate: undefined,
     manualCandidateAvailable: false,

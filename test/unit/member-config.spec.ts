@@ -202,7 +202,7 @@ describe('custom bootstrap and replica creation methods', () => {
   });
 });
 
-test('bootstrap.dcs with quorum commit or a standby_cluster without a source is refused', () => {
+test('bootstrap.dcs with quorum commit is accepted, a standby_cluster without a source refused', () => {
   expect(
     problemsOf({
       ...minimal,
@@ -211,7 +211,6 @@ test('bootstrap.dcs with quorum commit or a standby_cluster without a source is 
       },
     }),
   ).toEqual([
-    'bootstrap.dcs.synchronous_mode: synchronous_mode "quorum" (quorum commit) is not supported by this natroni version: use synchronous_mode: true',
     'bootstrap.dcs.standby_cluster.host is not defined.',
     'bootstrap.dcs.standby_cluster.port is not defined.',
     'bootstrap.dcs.standby_cluster.restore_command is not defined.',

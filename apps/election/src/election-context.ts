@@ -5,7 +5,11 @@ import type {
   ClusterWatch,
   LeaderLease,
 } from '../../../libs/dcs/src/index.ts';
-import { clusterHaTimings, type HaTimings } from '../../../libs/domain/src/election/index.ts';
+import {
+  clusterHaTimings,
+  type HaTimings,
+  type QuorumKey,
+} from '../../../libs/domain/src/election/index.ts';
 import {
   inMaintenance,
   serverKeyToken,
@@ -78,6 +82,17 @@ export function viewWhere(
 export function syncMembersOf(view: ClusterView): string[] | undefined {
   if (synchronousModeOf(view.config?.value) !== 'on' || !view.sync) return undefined;
   return [view.sync.value.leader, ...syncStandbyNames(view.sync.value.syncStandby)];
+}
+
+/** With quorum commit and a `sync` key: the voters a new leader must hear from, and how many. */
+export function quorumKeyOf(view: ClusterView): QuorumKey | undefined {
+  const sync = view.sync?.value;
+  if (synchronousModeOf(view.config?.value) !== 'quorum' || !sync) return undefined;
+  return {
+    leader: sync.leader,
+    quorum: sync.quorum ?? 0,
+    voters: syncStandbyNames(sync.syncStandby),
+  };
 }
 
 /** Put in maintenance through `/v1/servers`: out of the leader race and of switchover candidates. */

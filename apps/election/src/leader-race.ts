@@ -16,6 +16,7 @@ import {
   announce,
   isPaused,
   memberInMaintenance,
+  quorumKeyOf,
   syncMembersOf,
   type ElectionContext,
 } from './election-context.ts';
@@ -77,6 +78,7 @@ export async function raceForLease(
     maximumLagOnFailover: timings.maximumLagOnFailover,
     clusterTimeline: undefined,
     syncMembers: syncMembersOf(view),
+    quorum: quorumKeyOf(view),
     formerLeader: view.leader?.value.member,
     manualCandidate: candidate,
     // As Patroni's failover_limitation: a named candidate that answers keeps the race, whatever its state.

@@ -4,19 +4,31 @@ import { create } from '@bufbuild/protobuf';
 import {
   ClusterKeys,
   liveMembers,
+  RevisionConflictError,
   type ClusterView,
   type LeaseHold,
 } from '../../../libs/dcs/src/index.ts';
 import {
   chooseSyncStandbys,
   confirmedSyncStandbys,
+  quorumStandbyNames,
+  quorumTransitions,
+  STRICT_SYNC_PLACEHOLDER,
   synchronousStandbyNames,
+  type QuorumStandbyNames,
+  type QuorumTransition,
   type SyncCandidate,
 } from '../../../libs/domain/src/election/index.ts';
 import { synchronousModeOf, syncStandbyNames } from '../../../libs/domain/src/index.ts';
 import { SyncStateSchema, type MemberStatus } from '../../../libs/proto/src/index.ts';
-import { timingsOf, type ElectionContext } from './election-context.ts';
-import { participantOf } from './peer-probe.ts';
+import { quorumKeyOf, timingsOf, type ElectionContext } from './election-context.ts';
+import { participantOf, walPositionOf } from './peer-probe.ts';
+
+/** What this leader last had PostgreSQL wait for in quorum mode, and its WAL position just after. */
+interface NamedQuorum extends QuorumStandbyNames {
+  readonly term: number;
+  namedAt: number | undefined;
+}
 
 /**
  * The primary's side of synchronous mode (docs/ha.md, "Synchronous mode"): standbys are named in
@@ -27,6 +39,7 @@ import { participantOf } from './peer-probe.ts';
 export class SynchronousReplication {
   /** The value this leader last had its agent set, so that it is sent again only when it changes. */
   private applied: { term: number; value: string } | undefined;
+  private named: NamedQuorum | undefined;
 
   constructor(@Inject(ELECTION_CONTEXT) private readonly context: ElectionContext) {}
 
@@ -36,10 +49,7 @@ export class SynchronousReplication {
     const published =
       view.sync?.value.leader === member ? syncStandbyNames(view.sync.value.syncStandby) : [];
     const mode = synchronousModeOf(config);
-    // The REST API refuses quorum commit, which this version does not run; a quorum value written
-    // into KV by other means leaves the sync key and PostgreSQL's setting as they are, so a quorum
-    // that someone relies on is never silently dropped.
-    if (mode === 'quorum') return;
+    if (mode === 'quorum') return this.maintainQuorum(view, mine, hold);
     if (mode === 'off') {
       if (view.sync) await store.delete(ClusterKeys.sync);
       if (this.applied?.value) await this.apply(hold, '');
@@ -58,6 +68,86 @@ export class SynchronousReplication {
     );
     const confirmed = confirmedSyncStandbys(wanted, candidates);
     if (confirmed.join(',') !== kept.join(',')) await this.publish(confirmed);
+  }
+
+  /**
+   * Quorum commit (docs/quorum-commit.md): the transitions of quorumTransitions in order, the `sync`
+   * key by compare-and-set; a conflict or a refusal stops the list, and the next cycle computes it again.
+   */
+  private async maintainQuorum(
+    view: ClusterView,
+    mine: MemberStatus,
+    hold: LeaseHold,
+  ): Promise<void> {
+    const { member } = this.context;
+    const config = view.config?.value;
+    if (this.named?.term !== hold.term) this.named = undefined;
+    const named = this.named;
+    // The WAL position once PostgreSQL waits for the new names: a standby past it holds every commit
+    // acknowledged under the names before.
+    if (named && named.namedAt === undefined) named.namedAt = walPositionOf(mine);
+    const candidates = this.candidates(view, mine);
+    const confirmed =
+      named?.namedAt === undefined
+        ? 0
+        : named.names.filter((name) =>
+            candidates.some(
+              (candidate) =>
+                candidate.name === name &&
+                candidate.streaming &&
+                candidate.walPosition >= (named.namedAt ?? Infinity),
+            ),
+          ).length;
+    const transitions = quorumTransitions({
+      me: member,
+      key: quorumKeyOf(view),
+      standbyNames: named ?? { numsync: 0, names: [] },
+      confirmed,
+      active: candidates
+        .filter((candidate) => candidate.streaming && !candidate.noSync)
+        .map((candidate) => candidate.name),
+      wanted: config?.synchronousNodeCount ?? 1,
+    });
+    let revision = view.sync?.revision;
+    for (const transition of transitions) {
+      if (transition.kind === 'standby_names') {
+        const value = quorumStandbyNames(
+          transition,
+          config?.synchronousModeStrict === true ? STRICT_SYNC_PLACEHOLDER : undefined,
+        );
+        if (!(await this.apply(hold, value))) return;
+        this.named = { term: hold.term, ...transition, namedAt: undefined };
+        continue;
+      }
+      revision = await this.writeQuorumKey(transition, revision);
+      if (revision === undefined) return;
+    }
+  }
+
+  /** The new revision, or undefined when another writer changed the key first. */
+  private async writeQuorumKey(
+    transition: QuorumTransition & { kind: 'sync_key' },
+    revision: number | undefined,
+  ): Promise<number | undefined> {
+    const { store, logger } = this.context;
+    const value = create(SyncStateSchema, {
+      leader: transition.leader,
+      quorum: transition.quorum,
+      syncStandby: transition.voters.length ? transition.voters.join(',') : undefined,
+    });
+    try {
+      const written =
+        revision === undefined
+          ? await store.create(ClusterKeys.sync, value)
+          : await store.update(ClusterKeys.sync, value, revision);
+      logger.log({
+        msg: `quorum commit: sync key leader ${transition.leader}, quorum ${transition.quorum} of (${transition.voters.join(', ')})`,
+      });
+      return written;
+    } catch (error) {
+      if (error instanceof RevisionConflictError) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -96,8 +186,9 @@ export class SynchronousReplication {
     logger.log({ msg: `synchronous standbys published: ${standbys.join(', ') || 'none'}` });
   }
 
-  private async apply(hold: LeaseHold, value: string): Promise<void> {
-    if (this.applied?.term === hold.term && this.applied.value === value) return;
+  /** False when the agent refused. */
+  private async apply(hold: LeaseHold, value: string): Promise<boolean> {
+    if (this.applied?.term === hold.term && this.applied.value === value) return true;
     const { member, agents, logger } = this.context;
     const reply = await agents.of(member).setSynchronousStandbyNames(hold.term, value);
     if (!reply.ok) {
@@ -105,9 +196,10 @@ export class SynchronousReplication {
         msg: `could not set synchronous_standby_names: ${reply.message}`,
         term: hold.term,
       });
-      return;
+      return false;
     }
     this.applied = { term: hold.term, value };
     logger.log({ msg: `synchronous_standby_names = '${value}'`, term: hold.term });
+    return true;
   }
 }

@@ -2,7 +2,6 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import {
   basebackupArguments,
-  quorumCommitProblem,
   standbyClusterProblems,
   type BasebackupOptions,
 } from '../../domain/src/index.ts';
@@ -66,9 +65,6 @@ function semanticProblems(dto: MemberConfigDto): string[] {
       );
   }
   const dcs = dto.bootstrap.dcs;
-  const mode = dcs['synchronous_mode'];
-  if (typeof mode === 'string' && mode.toLowerCase() === 'quorum')
-    problems.push(`bootstrap.dcs.synchronous_mode: ${quorumCommitProblem(undefined)}`);
   const standby = dcs['standby_cluster'];
   if (isRecord(standby))
     problems.push(...standbyClusterProblems(standby).map((problem) => `bootstrap.dcs.${problem}`));

@@ -9,7 +9,17 @@ export {
   type HaTimingsInput,
 } from './ha-timings.ts';
 export {
+  quorumOverlaps,
+  quorumStandbyNames,
+  quorumTransitions,
+  type QuorumFacts,
+  type QuorumKey,
+  type QuorumStandbyNames,
+  type QuorumTransition,
+} from './quorum-state.ts';
+export {
   leaderRaceVerdict,
+  quorumVerdict,
   type LeaderRaceFacts,
   type RaceParticipant,
   type RaceVerdict,

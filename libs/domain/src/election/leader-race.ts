@@ -1,3 +1,5 @@
+import type { QuorumKey } from './quorum-state.ts';
+
 /**
  * Patroni's "am I the healthiest node" (`is_healthiest_node`), decided on what this member
  * and its reachable peers reported. Several members may each conclude yes: the atomic write of the
@@ -28,6 +30,8 @@ export interface LeaderRaceFacts {
   readonly clusterTimeline: number | undefined;
   /** With synchronous mode on: the members allowed to race (the `sync` key's standbys and leader). */
   readonly syncMembers: readonly string[] | undefined;
+  /** With quorum commit: the `sync` key, whose voters must vouch for the winner. */
+  readonly quorum: QuorumKey | undefined;
   /** The former leader, who may be ahead of everyone without blocking the race. */
   readonly formerLeader: string | undefined;
   /** A manual failover or switchover names this candidate. */
@@ -68,6 +72,7 @@ export function leaderRaceVerdict(facts: LeaderRaceFacts): RaceVerdict {
       `my timeline ${me.timeline ?? 'unknown'} is behind the cluster's ${facts.clusterTimeline}`,
     );
   }
+  if (facts.quorum) return quorumVerdict(me, facts.peers, facts.quorum);
   const rivals = facts.peers.filter(
     (peer) =>
       peer.name !== me.name &&
@@ -92,4 +97,50 @@ export function leaderRaceVerdict(facts: LeaderRaceFacts): RaceVerdict {
     }
   }
   return yes;
+}
+
+/**
+ * Quorum commit: every peer that may be promoted and is ahead wins over me, the key's former leader
+ * excepted; a voter not ahead vouches for me, and I need `quorum` of them besides myself when I am a
+ * voter, one more when I am not. The key's leader may take the lease back without votes when nobody
+ * is ahead.
+ */
+export function quorumVerdict(
+  me: RaceParticipant,
+  peers: readonly RaceParticipant[],
+  key: QuorumKey,
+): RaceVerdict {
+  const voters = new Set(key.voters);
+  let votes = voters.has(me.name) ? 0 : -1;
+  let ahead = 0;
+  for (const peer of peers) {
+    if (peer.name === me.name || (peer.noFailover && !voters.has(peer.name))) continue;
+    if (peer.runningPrimary) return no(`primary (${peer.name}) is still alive`);
+    if (peer.walPosition > me.walPosition) {
+      ahead += 1;
+      if (peer.name !== key.leader) {
+        return no(
+          `${peer.name} has a higher wal position (${peer.walPosition} > ${me.walPosition})`,
+        );
+      }
+      continue;
+    }
+    if (peer.walPosition <= 0 || !voters.has(peer.name)) continue;
+    if (
+      peer.walPosition === me.walPosition &&
+      peer.failoverPriority > me.failoverPriority &&
+      peer.name !== key.leader
+    ) {
+      return no(
+        `${peer.name} has equally tolerable WAL position and priority ${peer.failoverPriority}, ` +
+          `while this node has priority ${me.failoverPriority}`,
+      );
+    }
+    votes += 1;
+  }
+  if (votes >= key.quorum) return yes;
+  if (ahead === 0 && key.leader === me.name) return yes;
+  return no(
+    `quorum commit: ${Math.max(votes, 0)} of the voters (${key.voters.join(', ') || 'none'}) vouch for me, ${key.quorum} needed`,
+  );
 }

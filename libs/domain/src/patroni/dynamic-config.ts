@@ -63,15 +63,11 @@ export function patchConfig(
   return { config, changed };
 }
 
-/**
- * Why `synchronous_mode: quorum` is refused. The election does not run quorum commit yet, so a quorum
- * setting would not give the durability it promises: it is refused rather than accepted and ignored.
- * With fewer than two members there is no quorum to speak of either.
- */
-export function quorumCommitProblem(memberCount: number | undefined): string {
+/** Quorum commit needs a standby to vote: a cluster of one member is refused. */
+export function quorumCommitProblem(memberCount: number | undefined): string | undefined {
   if (memberCount !== undefined && memberCount < 2)
     return `synchronous_mode "quorum" needs at least two members, and this cluster has ${memberCount}`;
-  return 'synchronous_mode "quorum" (quorum commit) is not supported by this natroni version: use synchronous_mode: true';
+  return undefined;
 }
 
 /**
@@ -112,7 +108,7 @@ export interface DynamicConfigFacts {
 
 /**
  * Minimums and `loop_wait + 2 × retry_timeout <= ttl`, checked on the values with defaults; then what
- * the cluster cannot honour (quorum commit) and Patroni's schema of `standby_cluster`.
+ * the cluster cannot honour (quorum commit in a cluster of one) and Patroni's schema of `standby_cluster`.
  */
 export function dynamicConfigProblems(
   config: DynamicConfig,
@@ -146,7 +142,9 @@ export function dynamicConfigProblems(
       ['on', 'off', 'true', 'false', 'yes', 'no', 'quorum'].includes(mode.value.toLowerCase());
     if (!valid) problems.push('synchronous_mode must be true, false or "quorum"');
   }
-  if (synchronousModeOf(config) === 'quorum') problems.push(quorumCommitProblem(facts.memberCount));
+  const quorumProblem =
+    synchronousModeOf(config) === 'quorum' ? quorumCommitProblem(facts.memberCount) : undefined;
+  if (quorumProblem) problems.push(quorumProblem);
   if (config.standbyCluster !== undefined)
     problems.push(...standbyClusterProblems(config.standbyCluster));
   return problems;
