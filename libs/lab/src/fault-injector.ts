@@ -255,14 +255,17 @@ export async function injectFault(
   }
 }
 
-/** The member the primary's `GET /cluster` lists as `sync_standby`, waiting up to 10 s for one. */
+/**
+ * The member the primary's `GET /cluster` lists as `sync_standby`, waiting up to 10 s for one. Right after
+ * a failover the `sync` key may still name the new primary itself, which is no candidate.
+ */
 async function publishedSyncStandby(
   cluster: LabCluster,
   primary: LabMember,
 ): Promise<LabMember | undefined> {
   for (let attempt = 0; attempt < 40; attempt += 1) {
     const standby = await cluster.syncStandby(primary);
-    if (standby) return standby;
+    if (standby && standby.name !== primary.name) return standby;
     await pause(250);
   }
   return undefined;
