@@ -6,13 +6,12 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
 import {
   NatroniClient,
   type EventStart,
   type EventSubscription,
 } from '../../../libs/client/src/index.ts';
-import { ensureEventStream } from '../../../libs/events/src/index.ts';
+import { eventStreamLastSequence } from '../../../libs/events/src/index.ts';
 import { InjectNatsConnection } from '../../../libs/nats/src/index.ts';
 import {
   SERVICE_SETTINGS,
@@ -49,13 +48,11 @@ export class EventTail implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    const stream = await ensureEventStream(
+    const target = await eventStreamLastSequence(
       this.connection,
       this.settings.namespace,
       this.settings.scope,
     );
-    const jsm = await jetstreamManager(this.connection);
-    const target = (await jsm.streams.info(stream)).state.last_seq;
     const caughtUp = new Promise<boolean>((resolve) => {
       this.caughtUp = () => resolve(true);
       setTimeout(() => resolve(false), CATCH_UP_TIMEOUT_MS).unref();

@@ -6,7 +6,6 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { NatroniClient, type EventSubscription } from '../../../libs/client/src/index.ts';
 import { ClusterKeys, ClusterStore, ClusterWatch } from '../../../libs/dcs/src/index.ts';
 import {
@@ -15,7 +14,7 @@ import {
   type RouterInput,
   type RouterView,
 } from '../../../libs/domain/src/index.ts';
-import { ensureEventStream, EventPublisher } from '../../../libs/events/src/index.ts';
+import { EventPublisher, eventStreamLastSequence } from '../../../libs/events/src/index.ts';
 import { InjectNatsConnection } from '../../../libs/nats/src/index.ts';
 import {
   SERVICE_SETTINGS,
@@ -70,15 +69,13 @@ export class RouterUpdater implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    const stream = await ensureEventStream(
+    // Events published after this point are read after the keys: replaying one the keys already
+    // show changes nothing.
+    this.lastSequence = await eventStreamLastSequence(
       this.connection,
       this.settings.namespace,
       this.settings.scope,
     );
-    const jsm = await jetstreamManager(this.connection);
-    // Events published after this point are read after the keys: replaying one the keys already
-    // show changes nothing.
-    this.lastSequence = (await jsm.streams.info(stream)).state.last_seq;
     const store = await ClusterStore.open(this.connection, {
       namespace: this.settings.namespace,
       scope: this.settings.scope,

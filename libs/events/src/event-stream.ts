@@ -5,6 +5,7 @@ import {
   RetentionPolicy,
   StorageType,
   type StreamConfig,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import { assertValidName } from '../../domain/src/index.ts';
 
@@ -32,11 +33,31 @@ export async function ensureEventStream(
   scope: string,
   options: { replicas?: number } = {},
 ): Promise<string> {
+  return (await ensuredEventStreamInfo(nc, namespace, scope, options)).config.name;
+}
+
+/**
+ * The sequence of the last event stored, creating the stream first if needed: where a reader that has
+ * just read the keys starts, so that it replays nothing they already show.
+ */
+export async function eventStreamLastSequence(
+  nc: NatsConnection,
+  namespace: string,
+  scope: string,
+): Promise<number> {
+  return (await ensuredEventStreamInfo(nc, namespace, scope)).state.last_seq;
+}
+
+async function ensuredEventStreamInfo(
+  nc: NatsConnection,
+  namespace: string,
+  scope: string,
+  options: { replicas?: number } = {},
+): Promise<StreamInfo> {
   const name = eventStreamName(namespace, scope);
   const jsm = await jetstreamManager(nc);
   try {
-    await jsm.streams.info(name);
-    return name;
+    return await jsm.streams.info(name);
   } catch (error) {
     if (!(error instanceof JetStreamApiError) || error.code !== STREAM_NOT_FOUND) throw error;
   }
@@ -52,12 +73,11 @@ export async function ensureEventStream(
     duplicate_window: 2 * 60 * 1_000_000_000,
   };
   try {
-    await jsm.streams.add(config);
+    return await jsm.streams.add(config);
   } catch (error) {
     // Another service created it meanwhile with the same configuration.
-    await jsm.streams.info(name).catch(() => {
+    return await jsm.streams.info(name).catch(() => {
       throw error;
     });
   }
-  return name;
 }

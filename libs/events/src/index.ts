@@ -1,4 +1,9 @@
-export { ensureEventStream, eventStreamName, eventSubject } from './event-stream.ts';
+export {
+  ensureEventStream,
+  eventStreamLastSequence,
+  eventStreamName,
+  eventSubject,
+} from './event-stream.ts';
 export {
   eventKindOf,
   EventPublisher,
