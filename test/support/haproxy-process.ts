@@ -34,8 +34,10 @@ export async function haproxyConfigFor(
   let text = await readFile(join(cluster.options.repoDir, RECIPE), 'utf8');
   if (options.checkTimeout !== undefined)
     text = replaced(text, /timeout check \S+/g, () => `timeout check ${options.checkTimeout}`);
-  if (options.statsSocket !== undefined)
-    text = replaced(text, /^global$/m, () => `global\n  stats socket ${options.statsSocket}`);
+  // The recipe's admin socket listens on a fixed port for the router updater; a test opens its own or none.
+  text = replaced(text, /^\s*stats socket .*$/m, () =>
+    options.statsSocket === undefined ? '' : `  stats socket ${options.statsSocket}`,
+  );
   text = replaced(text, /bind \*:5000/g, () => `bind 127.0.0.1:${ports.primary}`);
   text = replaced(text, /bind \*:5001/g, () => `bind 127.0.0.1:${ports.replicas}`);
   text = replaced(text, /inter 1s/g, () => 'inter 200ms');

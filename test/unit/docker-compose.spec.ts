@@ -9,6 +9,10 @@ import {
   memberConfigDocument,
 } from '../../libs/harness/src/local-cluster.ts';
 import { parseMemberConfig, type MemberConfig } from '../../libs/member-config/src/index.ts';
+import {
+  parseRouterConfig,
+  ROUTER_CONFIG_VARIABLE,
+} from '../../apps/router-updater/src/router-config.ts';
 import { SERVICE_NAMES, settingsFromEnv } from '../../libs/service-settings/src/index.ts';
 
 /**
@@ -165,6 +169,7 @@ test('every natroni command is a service whose source exists', () => {
   expect(servicesRunning('election')).toHaveLength(3);
   expect(servicesRunning('api-gateway')).toHaveLength(3);
   expect(servicesRunning('metrics')).toHaveLength(1);
+  expect(servicesRunning('router-updater')).toHaveLength(1);
 });
 
 test('every mounted file exists in the repository, every volume and dependency is declared', () => {
@@ -351,6 +356,42 @@ describe('HAProxy', () => {
     expect(haproxy.depends_on).toEqual(
       expect.arrayContaining(gateways.map(([gatewayName]) => gatewayName)),
     );
+  });
+});
+
+describe('the router updater', () => {
+  const [[, updater] = []] = servicesRunning('router-updater');
+  const env = environmentOf(updater ?? {});
+  const configFile = mountedFile(updater ?? {}, env[ROUTER_CONFIG_VARIABLE] ?? '');
+  const config = parseRouterConfig(parse(readFileSync(configFile, 'utf8')), configFile);
+  const haproxyConfig = readFileSync(
+    mountedFile(service('haproxy'), '/usr/local/etc/haproxy/haproxy.cfg'),
+    'utf8',
+  );
+
+  test('gets the cluster-wide variables and starts after HAProxy', () => {
+    expect(Object.keys(env)).toEqual(
+      expect.arrayContaining(Object.keys(clusterEnvironment({ scope: 'demo' }, 'nats://x:4222'))),
+    );
+    expect(env['NATRONI_SCOPE']).toBe(members[0]?.config.scope);
+    expect(updater?.depends_on).toContain('haproxy');
+  });
+
+  test("drives HAProxy's admin stats socket and the recipe's own sections and servers", () => {
+    const [router] = config.haproxy;
+    const socketPort = /^\s*stats socket ipv4@0\.0\.0\.0:(\d+) level admin$/m.exec(
+      haproxyConfig,
+    )?.[1];
+    expect(config.haproxy).toHaveLength(1);
+    expect(router?.stats_socket).toBe(`haproxy:${socketPort}`);
+    expect(containerPorts(service('haproxy'))).not.toContain(Number(socketPort));
+    const listens = [...haproxyConfig.matchAll(/^listen (\S+)$/gm)].map(([, name]) => name);
+    expect(listens).toEqual(
+      expect.arrayContaining([router?.primary_backend, ...(router?.replica_backends ?? [])]),
+    );
+    const serverNames = [...haproxyConfig.matchAll(/^\s*server (\S+) /gm)].map(([, name]) => name);
+    for (const member of members)
+      expect(serverNames).toContain(router?.servers[member.name] ?? member.name);
   });
 });
 
