@@ -84,6 +84,25 @@ async function switchover(local: LocalCluster, leader: string, candidate: string
   ]);
 }
 
+function haproxy(instance: { statsSocket: string }, name: string): Record<string, unknown> {
+  return {
+    name,
+    stats_socket: instance.statsSocket,
+    primary_backend: 'primary',
+    replica_backends: ['replicas'],
+  };
+}
+
+/** The port of the primary that a write through HAProxy's `port` reaches, if any. */
+function writesOn(port: number): Promise<number | undefined> {
+  return throughHaproxy(port, async (client) => {
+    const result = await client.query<{ port: number }>(
+      'SELECT inet_server_port() AS port WHERE NOT pg_is_in_recovery()',
+    );
+    return result.rows[0]?.port;
+  }).catch(() => undefined);
+}
+
 test('ten switchovers through HAProxy at slow check timings: one primary UP, no read-only session, no write lost', async () => {
   cluster = await startE2eCluster('e2e-router-haproxy');
   const local = cluster;
@@ -102,12 +121,6 @@ test('ten switchovers through HAProxy at slow check timings: one primary UP, no 
   const collected = (async () => {
     for await (const { event } of events) failures.push(event);
   })();
-  const haproxy = (instance: { statsSocket: string }, name: string) => ({
-    name,
-    stats_socket: instance.statsSocket,
-    primary_backend: 'primary',
-    replica_backends: ['replicas'],
-  });
   const routers = {
     retry_interval_ms: 300,
     haproxy: [
@@ -125,13 +138,6 @@ test('ten switchovers through HAProxy at slow check timings: one primary UP, no 
     ],
   };
   updater = await startRouterUpdater(local, routers);
-  const writesOn = (port: number) =>
-    throughHaproxy(port, async (client) => {
-      const result = await client.query<{ port: number }>(
-        'SELECT inet_server_port() AS port WHERE NOT pg_is_in_recovery()',
-      );
-      return result.rows[0]?.port;
-    }).catch(() => undefined);
   for (const instance of [first, second]) {
     await waitUntil(
       async () => (await writesOn(instance.primaryPort)) === primary.ports.postgres || undefined,
@@ -241,3 +247,47 @@ test('ten switchovers through HAProxy at slow check timings: one primary UP, no 
   events.stop();
   await collected;
 }, 150_000);
+
+test('an unplanned failover: the updater moves HAProxy to the new primary, whose checks are minutes apart', async () => {
+  const local = cluster;
+  if (!local) throw new Error('the cluster of the first test did not start');
+  const old = local.member(await waitForHealthyCluster(local, 30_000));
+  // At these timings the checks alone would need minutes to move the primary port.
+  const lb = await startSlowCheckHaproxy(local, 'lb-failover', 'inter 60s fall 3 rise 2');
+  proxies.push(lb.haproxy);
+  updater?.kill();
+  updater = await startRouterUpdater(local, { haproxy: [haproxy(lb, 'lb3')] }, 'router-updater-3');
+  await waitUntil(
+    async () => (await writesOn(lb.primaryPort)) === old.ports.postgres || undefined,
+    {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      what: `the updater to open the primary port to ${old.name}`,
+    },
+  );
+  const watch = new PrimaryBackendWatch([lb.statsSocket]);
+  try {
+    const pid = await local.postmasterPid(old);
+    old.election.kill();
+    old.agent.kill();
+    if (pid) process.kill(pid, 'SIGKILL');
+    const reached = await waitUntil(
+      async () => {
+        const port = await writesOn(lb.primaryPort);
+        return port !== undefined && port !== old.ports.postgres ? port : undefined;
+      },
+      {
+        timeoutMs: 40_000,
+        intervalMs: 100,
+        what: `HAProxy to route writes to a new primary after ${old.name} was killed`,
+      },
+    );
+    expect(local.members.map((member) => member.ports.postgres)).toContain(reached);
+    const statuses = await serverStatuses(lb.statsSocket);
+    expect(statuses.get(`primary/${old.name}`)).toMatch(/^DOWN/);
+  } finally {
+    await watch.stop();
+  }
+  expect(watch.polls).toBeGreaterThan(10);
+  expect(watch.doubles).toEqual([]);
+}, 90_000);

@@ -41,11 +41,13 @@ export async function startRouterUpdater(
 
 /**
  * HAProxy with the recipe's two listeners and its stats socket, at Patroni's documented check timings
- * (`inter 3s fall 3 rise 2`), so that only the updater can move it within a second.
+ * (`inter 3s fall 3 rise 2`) unless `checks` names others, so that only the updater can move it within
+ * a second.
  */
 export async function startSlowCheckHaproxy(
   cluster: LocalCluster,
   name: string,
+  checks = 'inter 3s fall 3 rise 2',
 ): Promise<{ haproxy: HaproxyProcess; statsSocket: string; primaryPort: number }> {
   const statsSocket = join(cluster.options.baseDir, `${name}.sock`);
   const primaryPort = await freePort();
@@ -54,7 +56,7 @@ export async function startSlowCheckHaproxy(
     { primary: primaryPort, replicas: await freePort() },
     { statsSocket: `${statsSocket} level admin` },
   );
-  const config = recipe.replace(/inter 200ms fall 2 rise 1/g, 'inter 3s fall 3 rise 2');
+  const config = recipe.replace(/inter 200ms fall 2 rise 1/g, checks);
   if (config === recipe) throw new Error('the HAProxy recipe no longer has its check timings');
   const dir = join(cluster.options.baseDir, name);
   await mkdir(dir, { recursive: true });
