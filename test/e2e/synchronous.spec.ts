@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { NatroniClient, type EventSubscription } from '../../libs/client/src/index.ts';
 import { ClusterStore } from '../../libs/dcs/src/index.ts';
 import { waitUntil, type LocalCluster } from '../../libs/harness/src/index.ts';
 import { AcknowledgedWriter } from '../support/acknowledged-writer.ts';
@@ -25,10 +26,36 @@ afterAll(async () => {
   await disposeE2eCluster(cluster);
 });
 
+/** The first `sync_changed` event whose new key names `standby`, within 10 s. */
+async function syncChangeNaming(
+  standby: string,
+  events: EventSubscription,
+): Promise<{ member: string; previous: string | undefined }> {
+  const timer = setTimeout(() => events.stop(), 10_000);
+  try {
+    for await (const { event } of events) {
+      if (
+        event.detail.case === 'syncChanged' &&
+        event.detail.value.current?.syncStandby === standby
+      )
+        return { member: event.member, previous: event.detail.value.previous?.syncStandby };
+    }
+  } finally {
+    clearTimeout(timer);
+    events.stop();
+  }
+  throw new Error(`no sync_changed event named ${standby} as synchronous standby within 10 s`);
+}
+
 test('synchronous mode: after the primary is killed, the synchronous standby takes over with every acknowledged transaction', async () => {
   const leader = cluster.member(await waitForHealthyCluster(cluster, 60_000));
   const store = await ClusterStore.open(connection, { namespace: 'natroni', scope: SCOPE });
+  const events = await new NatroniClient(connection, { scope: SCOPE }).events({
+    kinds: ['sync_changed'],
+  });
   const standby = await enableSynchronousMode(store, leader.name);
+  const announced = await syncChangeNaming(standby, events);
+  expect(announced).toEqual({ member: leader.name, previous: undefined });
   const syncState = await withClient(leader, async (client) => {
     const result = await client.query<{ sync_state: string }>(
       'SELECT sync_state FROM pg_stat_replication WHERE application_name = $1',

@@ -75,6 +75,15 @@ export function eventSummary(event: ClusterEvent): string {
       const keys = (detail as { changed_keys?: string[] } | undefined)?.changed_keys ?? [];
       return `configuration changed: ${keys.join(', ') || 'no key named'}`;
     }
+    case 'sync_changed': {
+      const current = (
+        detail as { current?: { sync_standby?: string; quorum?: number } } | undefined
+      )?.current;
+      const quorum = current?.quorum === undefined ? '' : ` (quorum ${current.quorum})`;
+      return current
+        ? `synchronous standbys: ${current.sync_standby ?? 'none'}${quorum}`
+        : 'synchronous standbys: the sync key was removed';
+    }
     case 'callback_completed':
       return `${member}: callback ${field(detail, 'action')} exited ${field(detail, 'exit_code') || '0'}${duration(detail)}`;
     default:

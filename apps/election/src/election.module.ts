@@ -4,6 +4,7 @@ import { ServiceCoreModule } from '../../../libs/service-core/src/index.ts';
 import type { ServiceSettings } from '../../../libs/service-settings/src/index.ts';
 import { FailsafeNoticeController } from './failsafe-notice.controller.ts';
 import { ConfigChangeEvents } from './config-change-events.ts';
+import { SyncChangeEvents } from './sync-change-events.ts';
 import { ELECTION_PROVIDERS } from './election-providers.ts';
 import { FailsafeGrants } from './failsafe-grants.ts';
 import { FollowerDuties } from './follower-duties.ts';
@@ -30,6 +31,7 @@ export class ElectionModule {
         SynchronousReplication,
         MembershipEvents,
         ConfigChangeEvents,
+        SyncChangeEvents,
         FailsafeGrants,
         HaLoop,
       ],

@@ -31,6 +31,7 @@ import {
 } from '../../../libs/service-settings/src/index.ts';
 import { raceToBootstrap } from './bootstrap-race.ts';
 import { ConfigChangeEvents } from './config-change-events.ts';
+import { SyncChangeEvents } from './sync-change-events.ts';
 import { announce, isPaused, timingsOf, type ElectionContext } from './election-context.ts';
 import { ELECTION_CONTEXT } from './election-providers.ts';
 import { FailsafeGrants } from './failsafe-grants.ts';
@@ -103,6 +104,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     private readonly synchronous: SynchronousReplication,
     private readonly membership: MembershipEvents,
     private readonly configChanges: ConfigChangeEvents,
+    private readonly syncChanges: SyncChangeEvents,
     private readonly grants: FailsafeGrants,
     private readonly confirmations: LeaseConfirmations,
   ) {
@@ -236,6 +238,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         await this.synchronous.maintain(view, mine, hold);
         await this.membership.observe(view, hold, timings.ttlMs);
         await this.configChanges.observe(view, hold);
+        await this.syncChanges.observe(view, hold);
         await maintainFailsafeTopology(context, view);
         return { sentence: step.sentence, nextInMs: switchover.wakeInMs };
       }

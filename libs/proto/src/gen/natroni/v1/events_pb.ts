@@ -6,13 +6,15 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { SyncState } from "./sync_pb.ts";
+import { file_natroni_v1_sync } from "./sync_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file natroni/v1/events.proto.
  */
 export const file_natroni_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChduYXRyb25pL3YxL2V2ZW50cy5wcm90bxIKbmF0cm9uaS52MSKYBwoFRXZlbnQSCgoCaWQYASABKAkSDAoEa2luZBgCIAEoCRINCgVzY29wZRgDIAEoCRIOCgZtZW1iZXIYBCABKAkSDAoEdGVybRgFIAEoDRIQCgh0aW1lbGluZRgGIAEoDRILCgNsc24YByABKAESLwoLb2NjdXJyZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKDmxlYWRlcl9lbGVjdGVkGAogASgLMhkubmF0cm9uaS52MS5MZWFkZXJFbGVjdGVkSAASLwoMcm9sZV9jaGFuZ2VkGAsgASgLMhcubmF0cm9uaS52MS5Sb2xlQ2hhbmdlZEgAEjsKEnN3aXRjaG92ZXJfc3RhcnRlZBgMIAEoCzIdLm5hdHJvbmkudjEuU3dpdGNob3ZlclN0YXJ0ZWRIABI/ChRzd2l0Y2hvdmVyX2NvbXBsZXRlZBgNIAEoCzIfLm5hdHJvbmkudjEuU3dpdGNob3ZlckNvbXBsZXRlZEgAEjkKEXN3aXRjaG92ZXJfZmFpbGVkGA4gASgLMhwubmF0cm9uaS52MS5Td2l0Y2hvdmVyRmFpbGVkSAASKAoIZmFpbG92ZXIYDyABKAsyFC5uYXRyb25pLnYxLkZhaWxvdmVySAASMQoNbWVtYmVyX2pvaW5lZBgQIAEoCzIYLm5hdHJvbmkudjEuTWVtYmVySm9pbmVkSAASLQoLbWVtYmVyX2xvc3QYESABKAsyFi5uYXRyb25pLnYxLk1lbWJlckxvc3RIABIxCg1zdGF0ZV9jaGFuZ2VkGBIgASgLMhgubmF0cm9uaS52MS5TdGF0ZUNoYW5nZWRIABIzCg5jb25maWdfY2hhbmdlZBgTIAEoCzIZLm5hdHJvbmkudjEuQ29uZmlnQ2hhbmdlZEgAEisKCmxlYXNlX2xvc3QYFCABKAsyFS5uYXRyb25pLnYxLkxlYXNlTG9zdEgAEjEKDWxlYXNlX3JlbmV3ZWQYFSABKAsyGC5uYXRyb25pLnYxLkxlYXNlUmVuZXdlZEgAEjsKEmNhbGxiYWNrX2NvbXBsZXRlZBgWIAEoCzIdLm5hdHJvbmkudjEuQ2FsbGJhY2tDb21wbGV0ZWRIABI+ChRyb3V0ZXJfdXBkYXRlX2ZhaWxlZBgXIAEoCzIeLm5hdHJvbmkudjEuUm91dGVyVXBkYXRlRmFpbGVkSABCCAoGZGV0YWlsIigKDUxlYWRlckVsZWN0ZWQSFwoPcHJldmlvdXNfbGVhZGVyGAEgASgJIjEKC1JvbGVDaGFuZ2VkEhEKCWZyb21fcm9sZRgBIAEoCRIPCgd0b19yb2xlGAIgASgJInEKEVN3aXRjaG92ZXJTdGFydGVkEg4KBmxlYWRlchgBIAEoCRIRCgljYW5kaWRhdGUYAiABKAkSFAoMc2NoZWR1bGVkX2F0GAMgASgJEhMKC2R1cmF0aW9uX21zGAQgASgBEg4KBnJlYXNvbhgFIAEoCSJzChNTd2l0Y2hvdmVyQ29tcGxldGVkEg4KBmxlYWRlchgBIAEoCRIRCgljYW5kaWRhdGUYAiABKAkSFAoMc2NoZWR1bGVkX2F0GAMgASgJEhMKC2R1cmF0aW9uX21zGAQgASgBEg4KBnJlYXNvbhgFIAEoCSJwChBTd2l0Y2hvdmVyRmFpbGVkEg4KBmxlYWRlchgBIAEoCRIRCgljYW5kaWRhdGUYAiABKAkSFAoMc2NoZWR1bGVkX2F0GAMgASgJEhMKC2R1cmF0aW9uX21zGAQgASgBEg4KBnJlYXNvbhgFIAEoCSJXCghGYWlsb3ZlchISCgpvbGRfbGVhZGVyGAEgASgJEhIKCm5ld19sZWFkZXIYAiABKAkSEwoLZHVyYXRpb25fbXMYAyABKAESDgoGcmVhc29uGAQgASgJIk4KDE1lbWJlckpvaW5lZBIMCgRyb2xlGAEgASgJEg0KBXN0YXRlGAIgASgJEg8KB2FwaV91cmwYAyABKAkSEAoIY29ubl91cmwYBCABKAkiQwoKTWVtYmVyTG9zdBIRCglsYXN0X3JvbGUYASABKAkSEgoKbGFzdF9zdGF0ZRgCIAEoCRIOCgZyZWFzb24YAyABKAkiNAoMU3RhdGVDaGFuZ2VkEhIKCmZyb21fc3RhdGUYASABKAkSEAoIdG9fc3RhdGUYAiABKAkiJQoNQ29uZmlnQ2hhbmdlZBIUCgxjaGFuZ2VkX2tleXMYASADKAkiGwoJTGVhc2VMb3N0Eg4KBnJlYXNvbhgBIAEoCSIiCgxMZWFzZVJlbmV3ZWQSEgoKbGF0ZW5jeV9tcxgBIAEoASJ/ChFDYWxsYmFja0NvbXBsZXRlZBIOCgZhY3Rpb24YASABKAkSDAoEcm9sZRgCIAEoCRIWCglleGl0X2NvZGUYAyABKAVIAIgBARITCgtkdXJhdGlvbl9tcxgEIAEoARIRCgl0aW1lZF9vdXQYBSABKAhCDAoKX2V4aXRfY29kZSJ/ChJSb3V0ZXJVcGRhdGVGYWlsZWQSDgoGcm91dGVyGAEgASgJEhMKC3JvdXRlcl9raW5kGAIgASgJEg8KB2FkZHJlc3MYAyABKAkSDQoFZXJyb3IYBCABKAkSDwoHYXR0ZW1wdBgFIAEoDRITCgtyZXRyeV9pbl9tcxgGIAEoAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChduYXRyb25pL3YxL2V2ZW50cy5wcm90bxIKbmF0cm9uaS52MSLJBwoFRXZlbnQSCgoCaWQYASABKAkSDAoEa2luZBgCIAEoCRINCgVzY29wZRgDIAEoCRIOCgZtZW1iZXIYBCABKAkSDAoEdGVybRgFIAEoDRIQCgh0aW1lbGluZRgGIAEoDRILCgNsc24YByABKAESLwoLb2NjdXJyZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKDmxlYWRlcl9lbGVjdGVkGAogASgLMhkubmF0cm9uaS52MS5MZWFkZXJFbGVjdGVkSAASLwoMcm9sZV9jaGFuZ2VkGAsgASgLMhcubmF0cm9uaS52MS5Sb2xlQ2hhbmdlZEgAEjsKEnN3aXRjaG92ZXJfc3RhcnRlZBgMIAEoCzIdLm5hdHJvbmkudjEuU3dpdGNob3ZlclN0YXJ0ZWRIABI/ChRzd2l0Y2hvdmVyX2NvbXBsZXRlZBgNIAEoCzIfLm5hdHJvbmkudjEuU3dpdGNob3ZlckNvbXBsZXRlZEgAEjkKEXN3aXRjaG92ZXJfZmFpbGVkGA4gASgLMhwubmF0cm9uaS52MS5Td2l0Y2hvdmVyRmFpbGVkSAASKAoIZmFpbG92ZXIYDyABKAsyFC5uYXRyb25pLnYxLkZhaWxvdmVySAASMQoNbWVtYmVyX2pvaW5lZBgQIAEoCzIYLm5hdHJvbmkudjEuTWVtYmVySm9pbmVkSAASLQoLbWVtYmVyX2xvc3QYESABKAsyFi5uYXRyb25pLnYxLk1lbWJlckxvc3RIABIxCg1zdGF0ZV9jaGFuZ2VkGBIgASgLMhgubmF0cm9uaS52MS5TdGF0ZUNoYW5nZWRIABIzCg5jb25maWdfY2hhbmdlZBgTIAEoCzIZLm5hdHJvbmkudjEuQ29uZmlnQ2hhbmdlZEgAEisKCmxlYXNlX2xvc3QYFCABKAsyFS5uYXRyb25pLnYxLkxlYXNlTG9zdEgAEjEKDWxlYXNlX3JlbmV3ZWQYFSABKAsyGC5uYXRyb25pLnYxLkxlYXNlUmVuZXdlZEgAEjsKEmNhbGxiYWNrX2NvbXBsZXRlZBgWIAEoCzIdLm5hdHJvbmkudjEuQ2FsbGJhY2tDb21wbGV0ZWRIABI+ChRyb3V0ZXJfdXBkYXRlX2ZhaWxlZBgXIAEoCzIeLm5hdHJvbmkudjEuUm91dGVyVXBkYXRlRmFpbGVkSAASLwoMc3luY19jaGFuZ2VkGBggASgLMhcubmF0cm9uaS52MS5TeW5jQ2hhbmdlZEgAQggKBmRldGFpbCIoCg1MZWFkZXJFbGVjdGVkEhcKD3ByZXZpb3VzX2xlYWRlchgBIAEoCSIxCgtSb2xlQ2hhbmdlZBIRCglmcm9tX3JvbGUYASABKAkSDwoHdG9fcm9sZRgCIAEoCSJxChFTd2l0Y2hvdmVyU3RhcnRlZBIOCgZsZWFkZXIYASABKAkSEQoJY2FuZGlkYXRlGAIgASgJEhQKDHNjaGVkdWxlZF9hdBgDIAEoCRITCgtkdXJhdGlvbl9tcxgEIAEoARIOCgZyZWFzb24YBSABKAkicwoTU3dpdGNob3ZlckNvbXBsZXRlZBIOCgZsZWFkZXIYASABKAkSEQoJY2FuZGlkYXRlGAIgASgJEhQKDHNjaGVkdWxlZF9hdBgDIAEoCRITCgtkdXJhdGlvbl9tcxgEIAEoARIOCgZyZWFzb24YBSABKAkicAoQU3dpdGNob3ZlckZhaWxlZBIOCgZsZWFkZXIYASABKAkSEQoJY2FuZGlkYXRlGAIgASgJEhQKDHNjaGVkdWxlZF9hdBgDIAEoCRITCgtkdXJhdGlvbl9tcxgEIAEoARIOCgZyZWFzb24YBSABKAkiVwoIRmFpbG92ZXISEgoKb2xkX2xlYWRlchgBIAEoCRISCgpuZXdfbGVhZGVyGAIgASgJEhMKC2R1cmF0aW9uX21zGAMgASgBEg4KBnJlYXNvbhgEIAEoCSJOCgxNZW1iZXJKb2luZWQSDAoEcm9sZRgBIAEoCRINCgVzdGF0ZRgCIAEoCRIPCgdhcGlfdXJsGAMgASgJEhAKCGNvbm5fdXJsGAQgASgJIkMKCk1lbWJlckxvc3QSEQoJbGFzdF9yb2xlGAEgASgJEhIKCmxhc3Rfc3RhdGUYAiABKAkSDgoGcmVhc29uGAMgASgJIjQKDFN0YXRlQ2hhbmdlZBISCgpmcm9tX3N0YXRlGAEgASgJEhAKCHRvX3N0YXRlGAIgASgJIiUKDUNvbmZpZ0NoYW5nZWQSFAoMY2hhbmdlZF9rZXlzGAEgAygJIhsKCUxlYXNlTG9zdBIOCgZyZWFzb24YASABKAkiIgoMTGVhc2VSZW5ld2VkEhIKCmxhdGVuY3lfbXMYASABKAEifwoRQ2FsbGJhY2tDb21wbGV0ZWQSDgoGYWN0aW9uGAEgASgJEgwKBHJvbGUYAiABKAkSFgoJZXhpdF9jb2RlGAMgASgFSACIAQESEwoLZHVyYXRpb25fbXMYBCABKAESEQoJdGltZWRfb3V0GAUgASgIQgwKCl9leGl0X2NvZGUifwoSUm91dGVyVXBkYXRlRmFpbGVkEg4KBnJvdXRlchgBIAEoCRITCgtyb3V0ZXJfa2luZBgCIAEoCRIPCgdhZGRyZXNzGAMgASgJEg0KBWVycm9yGAQgASgJEg8KB2F0dGVtcHQYBSABKA0SEwoLcmV0cnlfaW5fbXMYBiABKAEiXgoLU3luY0NoYW5nZWQSJwoIcHJldmlvdXMYASABKAsyFS5uYXRyb25pLnYxLlN5bmNTdGF0ZRImCgdjdXJyZW50GAIgASgLMhUubmF0cm9uaS52MS5TeW5jU3RhdGViBnByb3RvMw", [file_google_protobuf_timestamp, file_natroni_v1_sync]);
 
 /**
  * One cluster event, published on `<ns>.<scope>.events.<kind>` (`<ns>` defaults to "natroni") and kept
@@ -33,7 +35,7 @@ export type Event = Message<"natroni.v1.Event"> & {
    * The event kind, equal to the NATS subject suffix and to the name of the field set in `detail`. One of:
    * "leader_elected", "role_changed", "switchover_started", "switchover_completed",
    * "switchover_failed", "failover", "member_joined", "member_lost", "state_changed", "config_changed",
-   * "lease_lost", "lease_renewed", "callback_completed", "router_update_failed".
+   * "lease_lost", "lease_renewed", "callback_completed", "router_update_failed", "sync_changed".
    *
    * @generated from field: string kind = 2;
    */
@@ -170,6 +172,12 @@ export type Event = Message<"natroni.v1.Event"> & {
      */
     value: RouterUpdateFailed;
     case: "routerUpdateFailed";
+  } | {
+    /**
+     * @generated from field: natroni.v1.SyncChanged sync_changed = 24;
+     */
+    value: SyncChanged;
+    case: "syncChanged";
   } | { case: undefined; value?: undefined };
 };
 
@@ -696,4 +704,33 @@ export type RouterUpdateFailed = Message<"natroni.v1.RouterUpdateFailed"> & {
  */
 export const RouterUpdateFailedSchema: GenMessage<RouterUpdateFailed> = /*@__PURE__*/
   messageDesc(file_natroni_v1_events, 14);
+
+/**
+ * kind "sync_changed": the `sync` key changed, whoever wrote it (synchronous_mode on or quorum): the
+ * members that may now take over without losing an acknowledged commit. `member` is the leader.
+ *
+ * @generated from message natroni.v1.SyncChanged
+ */
+export type SyncChanged = Message<"natroni.v1.SyncChanged"> & {
+  /**
+   * The key before the change; unset when there was none.
+   *
+   * @generated from field: natroni.v1.SyncState previous = 1;
+   */
+  previous?: SyncState | undefined;
+
+  /**
+   * The key after the change; unset when it was removed.
+   *
+   * @generated from field: natroni.v1.SyncState current = 2;
+   */
+  current?: SyncState | undefined;
+};
+
+/**
+ * Describes the message natroni.v1.SyncChanged.
+ * Use `create(SyncChangedSchema)` to create a new message.
+ */
+export const SyncChangedSchema: GenMessage<SyncChanged> = /*@__PURE__*/
+  messageDesc(file_natroni_v1_events, 15);
 
