@@ -10,7 +10,8 @@ const swc = {
 };
 
 module.exports = {
-  testEnvironment: 'node',
+  // Node's environment, flagging a failed test so an e2e cluster prints its services' last log lines.
+  testEnvironment: '<rootDir>/test/support/failure-flag-environment.ts',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', swc] },

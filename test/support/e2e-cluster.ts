@@ -7,6 +7,7 @@ import {
   waitUntil,
   type LocalClusterOptions,
 } from '../../libs/harness/src/index.ts';
+import { failureDigest, testFileFailed } from './failure-digest.ts';
 import { isReplica, primaries, streamingReplicas, withClient } from './postgres-probe.ts';
 
 /** Short enough that failover suites run in seconds; see docs/ha.md, "Timings", for the defaults. */
@@ -57,6 +58,11 @@ export async function startE2eCluster(
 export async function disposeE2eCluster(cluster: LocalCluster | undefined): Promise<void> {
   if (!cluster) return;
   await cluster.stop();
+  if (testFileFailed()) {
+    console.error(
+      `${cluster.options.scope}: the services' last log lines\n${await failureDigest(join(cluster.options.baseDir, 'logs'))}`,
+    );
+  }
   const keep = process.env.NATRONI_KEEP_E2E_LOGS;
   if (keep) {
     await cp(join(cluster.options.baseDir, 'logs'), join(keep, cluster.options.scope), {
