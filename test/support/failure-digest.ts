@@ -8,8 +8,9 @@ const TAIL_LINES = 15;
 const START_UP_CONTEXTS = new Set([
   'NestFactory',
   '_InstanceLoader',
-  'RoutesResolver',
-  'RouterExplorer',
+  '_RoutesResolver',
+  '_RouterExplorer',
+  '_NestApplication',
 ]);
 
 /** Set by FailureFlagEnvironment when a test or hook of the current file failed. */
