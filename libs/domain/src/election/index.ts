@@ -67,3 +67,10 @@ export {
   standbyClusterOf,
   type StandbyCluster,
 } from './standby-cluster.ts';
+export {
+  BOOTSTRAP_WITHOUT_LEADER,
+  replicaBootstrapStep,
+  type ReplicaBootstrapFacts,
+  type ReplicaBootstrapLeader,
+  type ReplicaBootstrapStep,
+} from './replica-bootstrap.ts';
