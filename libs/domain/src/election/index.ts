@@ -68,7 +68,6 @@ export {
   type StandbyCluster,
 } from './standby-cluster.ts';
 export {
-  BOOTSTRAP_WITHOUT_LEADER,
   replicaBootstrapStep,
   type ReplicaBootstrapFacts,
   type ReplicaBootstrapLeader,

@@ -40,8 +40,6 @@ export type ReplicaBootstrapStep =
       readonly awaited?: string;
     };
 
-export const BOOTSTRAP_WITHOUT_LEADER = 'bootstrap (without leader)';
-
 export function replicaBootstrapStep(facts: ReplicaBootstrapFacts): ReplicaBootstrapStep {
   const { leader } = facts;
   // A running PostgreSQL under the leader key is copied even once its lease has run out: a copy of a
@@ -53,7 +51,7 @@ export function replicaBootstrapStep(facts: ReplicaBootstrapFacts): ReplicaBoots
   if (leader?.leaseLive) return { step: 'wait', sentence: waiting, awaited: leader.member };
   // As Patroni: never while another member's bootstrap may still create the cluster.
   if (facts.canCreateWithoutLeader && !facts.standby && !facts.bootstrapping && !facts.paused) {
-    return { step: 'bootstrap_without_leader', sentence: BOOTSTRAP_WITHOUT_LEADER };
+    return { step: 'bootstrap_without_leader', sentence: 'bootstrap (without leader)' };
   }
   return leader
     ? { step: 'wait', sentence: waiting, awaited: leader.member }
