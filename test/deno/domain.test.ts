@@ -13,6 +13,7 @@ import {
   takeoverDue,
   nameError,
   assertValidName,
+  canCreateReplicaWithoutLeader,
   parseByteSize,
   parseLsn,
   parseSchedule,
@@ -40,6 +41,7 @@ import {
   quorumStandbyNames,
   quorumTransitions,
   quorumVerdict,
+  replicaBootstrapStep,
   standbyClusterOf,
   type QuorumKey,
   type QuorumStandbyNames,
@@ -337,4 +339,30 @@ Deno.test('quorum commit: a leader needs quorum votes from voters not ahead', ()
   deepStrictEqual(quorumVerdict(member('pg2', 10), [member('pg3', 9)], key), { race: true });
   strictEqual(quorumVerdict(member('pg2', 10), [], key).race, false);
   strictEqual(quorumVerdict(member('pg4', 10), [member('pg3', 9)], key).race, false);
+});
+
+Deno.test('bootstrap (without leader): no leader and a no_leader method, else wait', () => {
+  const options = { restore: { command: 'restore-backup', no_leader: true } };
+  const canCreateWithoutLeader = canCreateReplicaWithoutLeader(['basebackup', 'restore'], options);
+  strictEqual(canCreateWithoutLeader, true);
+  strictEqual(
+    canCreateReplicaWithoutLeader(['basebackup'], { basebackup: { no_leader: true } }),
+    false,
+  );
+  const facts = {
+    leader: undefined,
+    bootstrapping: false,
+    canCreateWithoutLeader,
+    standby: false,
+    paused: false,
+  };
+  strictEqual(replicaBootstrapStep(facts).step, 'bootstrap_without_leader');
+  deepStrictEqual(replicaBootstrapStep({ ...facts, bootstrapping: true }), {
+    step: 'wait',
+    sentence: 'waiting for leader to bootstrap',
+  });
+  deepStrictEqual(
+    replicaBootstrapStep({ ...facts, leader: { member: 'pg1', running: false, leaseLive: true } }),
+    { step: 'wait', sentence: 'waiting for leader to bootstrap', awaited: 'pg1' },
+  );
 });

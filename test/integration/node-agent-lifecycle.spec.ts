@@ -112,7 +112,12 @@ it('creates a replica without a leader with a no_leader method', async () => {
     ].join('\n'),
     { mode: 0o755 },
   );
-  const reply = await command(client, scope, 'pg3', 'clone', {});
+  // A missing source is no request for a restore: that takes without_leader.
+  expect(await command(client, scope, 'pg3', 'clone', {})).toMatchObject({
+    ok: false,
+    errorCode: 'bad_request',
+  });
+  const reply = await command(client, scope, 'pg3', 'clone', { without_leader: true });
   expect(reply).toMatchObject({
     ok: true,
     message: 'created a replica without a leader using restore',

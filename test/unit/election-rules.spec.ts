@@ -24,6 +24,8 @@ import {
   CYCLE_REPORT_REPEAT_MS,
   standbyClusterOf,
   remotePrimaryUrl,
+  replicaBootstrapStep,
+  type ReplicaBootstrapFacts,
 } from '../../libs/domain/src/election/index.ts';
 
 function participant(name: string, walPosition: number, extra: Partial<RaceParticipant> = {}) {
@@ -464,5 +466,56 @@ describe('standby cluster', () => {
       'follow',
     );
     expect(followerStep(cascade({ followed: { member: 'pg1', term: 7 } })).step).toBe('follow');
+  });
+});
+
+describe('replicaBootstrapStep: an empty data directory once the cluster is initialized', () => {
+  const facts = (extra: Partial<ReplicaBootstrapFacts> = {}): ReplicaBootstrapFacts => ({
+    leader: undefined,
+    bootstrapping: false,
+    canCreateWithoutLeader: true,
+    standby: false,
+    paused: false,
+    ...extra,
+  });
+  const leader = (running: boolean, leaseLive: boolean) => ({ member: 'pg1', running, leaseLive });
+
+  test('a running leader is copied, whatever the methods, even once its lease ran out', () => {
+    expect(replicaBootstrapStep(facts({ leader: leader(true, true) }))).toEqual({
+      step: 'clone_from_leader',
+      leader: 'pg1',
+    });
+    expect(
+      replicaBootstrapStep(facts({ leader: leader(true, false), canCreateWithoutLeader: false })),
+    ).toEqual({ step: 'clone_from_leader', leader: 'pg1' });
+  });
+
+  test('a leader whose lease is live but whose PostgreSQL does not run yet is waited for', () => {
+    expect(replicaBootstrapStep(facts({ leader: leader(false, true) }))).toEqual({
+      step: 'wait',
+      sentence: 'waiting for leader to bootstrap',
+      awaited: 'pg1',
+    });
+  });
+
+  test('no leader and a no_leader method: bootstrap (without leader)', () => {
+    const expected = { step: 'bootstrap_without_leader', sentence: 'bootstrap (without leader)' };
+    expect(replicaBootstrapStep(facts())).toEqual(expected);
+    expect(replicaBootstrapStep(facts({ leader: leader(false, false) }))).toEqual(expected);
+  });
+
+  test('otherwise it waits for a leader', () => {
+    const waiting = { step: 'wait', sentence: 'waiting for leader to bootstrap' };
+    expect(replicaBootstrapStep(facts({ canCreateWithoutLeader: false }))).toEqual(waiting);
+    // Another member's bootstrap may still create the cluster.
+    expect(replicaBootstrapStep(facts({ bootstrapping: true }))).toEqual(waiting);
+    expect(replicaBootstrapStep(facts({ paused: true }))).toEqual(waiting);
+    expect(
+      replicaBootstrapStep(facts({ leader: leader(false, false), canCreateWithoutLeader: false })),
+    ).toEqual({ ...waiting, awaited: 'pg1' });
+    expect(replicaBootstrapStep(facts({ standby: true }))).toEqual({
+      step: 'wait',
+      sentence: 'waiting for standby_leader to bootstrap',
+    });
   });
 });

@@ -1,5 +1,6 @@
 import {
   basebackupArguments,
+  canCreateReplicaWithoutLeader,
   customBootstrapCall,
   dynamicConfigProblems,
   quorumCommitProblem,
@@ -12,6 +13,22 @@ import { fromJson } from '@bufbuild/protobuf';
 import { DynamicConfigSchema } from '../../libs/proto/src/index.ts';
 
 const context = { scope: 'demo', dataDir: '/data/pg2', connstring: "host='10.0.0.1' port='5432'" };
+
+describe('a replica without a member to copy from', () => {
+  it('needs a method other than basebackup with no_leader set', () => {
+    const options = {
+      restore: { command: 'restore-backup', no_leader: true },
+      clone: { command: 'clone-script' },
+      off: { command: 'restore-backup', no_leader: false },
+      basebackup: { no_leader: true },
+    };
+    expect(canCreateReplicaWithoutLeader(['clone', 'basebackup', 'restore'], options)).toBe(true);
+    expect(canCreateReplicaWithoutLeader(['clone', 'off', 'basebackup'], options)).toBe(false);
+    expect(canCreateReplicaWithoutLeader([], options)).toBe(false);
+    // A method named without a section of its own has no no_leader.
+    expect(canCreateReplicaWithoutLeader(['wal-g'], {})).toBe(false);
+  });
+});
 
 describe('replica creation methods, in order', () => {
   const options = {

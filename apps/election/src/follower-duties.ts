@@ -12,34 +12,6 @@ import type { ElectionContext } from './election-context.ts';
 import { standbyUpstream } from './standby-leader-duties.ts';
 
 /**
- * A member without a data directory clones it from the leader (or a running `clonefrom` member); in a
- * standby cluster from the standby leader, with standby_cluster's restore_command.
- * Returns what it did, and the leader it waits for while that leader's PostgreSQL is not running yet.
- */
-export async function cloneFromLeader(
-  context: ElectionContext,
-  view: ClusterView,
-): Promise<{ sentence: string; awaited?: string }> {
-  const leader = view.leader?.value.member;
-  const source = leader ? view.members.get(leader)?.value : undefined;
-  if (!leader || !source || source.state !== 'running') {
-    return { sentence: 'waiting for leader to bootstrap', awaited: leader };
-  }
-  context.logger.log({ msg: `bootstrap from leader '${leader}'` });
-  const standby = standbyClusterOf(view.config?.value.standbyCluster);
-  const reply = await context.agents.of(context.member).clone({
-    sourceMember: leader,
-    sourceConnUrl: source.connUrl,
-    ...(standby ? { standby: standbyUpstream(standby, false) } : {}),
-  });
-  if (!reply.ok) {
-    context.logger.error({ msg: `could not clone from ${leader}: ${reply.message}` });
-    return { sentence: `could not bootstrap from leader '${leader}'` };
-  }
-  return { sentence: `bootstrapped from leader '${leader}'` };
-}
-
-/**
  * Keeps this member a replica of the lease holder: turns followerStep's verdict into the agent's
  * request, and remembers what the agent was last told to follow and since when this replica has been
  * off the leader's timeline.

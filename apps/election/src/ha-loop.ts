@@ -36,12 +36,13 @@ import { announce, isPaused, timingsOf, type ElectionContext } from './election-
 import { ELECTION_CONTEXT } from './election-providers.ts';
 import { FailsafeGrants } from './failsafe-grants.ts';
 import { maintainFailsafeTopology } from './failsafe-topology.ts';
-import { cloneFromLeader, FollowerDuties } from './follower-duties.ts';
+import { FollowerDuties } from './follower-duties.ts';
 import { actAsLeader } from './leader-duties.ts';
 import { raceForLease } from './leader-race.ts';
 import { handleFailoverKey } from './manual-switchover.ts';
 import { MembershipEvents } from './membership-events.ts';
 import { acceptsConnections } from './postgres-reachability.ts';
+import { bootstrapReplica } from './replica-bootstrap.ts';
 import { StandbyLeaderDuties } from './standby-leader-duties.ts';
 import { SynchronousReplication } from './synchronous-replication.ts';
 
@@ -225,7 +226,7 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       return { sentence: 'waiting for leader to bootstrap' };
     }
     if (mine.role === 'uninitialized') {
-      const clone = await cloneFromLeader(context, view);
+      const clone = await bootstrapReplica(context, view, this.liveLeader(timings.ttlMs));
       if (clone.awaited !== undefined) this.awaitMember(clone.awaited, view);
       return { sentence: clone.sentence };
     }

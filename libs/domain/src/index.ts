@@ -61,6 +61,7 @@ export { NATRONI_VERSION } from './natroni-version.ts';
 export {
   BASEBACKUP_METHOD,
   basebackupArguments,
+  canCreateReplicaWithoutLeader,
   customBootstrapCall,
   removeDataAfterRewindFailure,
   replicaMethodCall,

@@ -118,8 +118,20 @@ export function replicaMethodOrder(facts: ReplicaMethodFacts): string[] {
       ? [...facts.methods]
       : [BASEBACKUP_METHOD];
   if (facts.withSource) return methods;
-  return methods.filter(
-    (method) => method !== BASEBACKUP_METHOD && isSet(facts.options[method]?.['no_leader']),
+  return methods.filter((method) => canCreateReplicaWithoutLeader([method], facts.options));
+}
+
+/**
+ * Whether some method can create a replica without a member to copy from, as Patroni's
+ * `can_create_replica_without_replication_connection`: a method other than basebackup with `no_leader`.
+ * With no `create_replica_methods`, basebackup alone: never.
+ */
+export function canCreateReplicaWithoutLeader(
+  methods: readonly string[],
+  options: Readonly<Record<string, MethodSection>>,
+): boolean {
+  return methods.some(
+    (method) => method !== BASEBACKUP_METHOD && isSet(options[method]?.['no_leader']),
   );
 }
 

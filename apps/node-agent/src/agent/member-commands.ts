@@ -69,10 +69,22 @@ export class MemberCommands {
   }
 
   /**
-   * Creates the data directory from `source_conn_url` (or `source_member`'s conn_url). Without either,
-   * as Patroni's bootstrap without a leader, only the methods with `no_leader` run.
+   * Creates the data directory from `source_conn_url` (or `source_member`'s conn_url); with
+   * `without_leader`, as Patroni's bootstrap without a leader, from no source and with the methods that
+   * have `no_leader` alone. A request with neither is refused: a restore from a backup is asked for,
+   * never the outcome of a missing source.
    */
   async clone(request: CloneRequest): Promise<string> {
+    const named = request.sourceConnUrl !== '' || request.sourceMember !== '';
+    if (request.withoutLeader && named) {
+      throw new CommandRefusal('bad_request', 'a clone without a leader takes no source');
+    }
+    if (!request.withoutLeader && !named) {
+      throw new CommandRefusal(
+        'bad_request',
+        'a clone needs source_member or source_conn_url, or without_leader',
+      );
+    }
     const source =
       request.sourceConnUrl ||
       (request.sourceMember ? this.deps.cluster.memberConnUrl(request.sourceMember) : undefined);

@@ -67,3 +67,9 @@ export {
   standbyClusterOf,
   type StandbyCluster,
 } from './standby-cluster.ts';
+export {
+  replicaBootstrapStep,
+  type ReplicaBootstrapFacts,
+  type ReplicaBootstrapLeader,
+  type ReplicaBootstrapStep,
+} from './replica-bootstrap.ts';
