@@ -42,3 +42,17 @@ test('a member outside a standby cluster gets neither restore_command nor a dela
   expect(parameters.has('recovery_min_apply_delay')).toBe(false);
   expect(parameters.has('primary_slot_name')).toBe(false);
 });
+
+test('a standby leader given several remote hosts tries them all and keeps the primary', () => {
+  const parameters = postgresParameters(
+    config,
+    {},
+    {
+      connUrl: 'postgres://dc1-a:5433,dc1-b:5433/postgres?target_session_attrs=read-write',
+      remote: true,
+    },
+  );
+  expect(parameters.get('primary_conninfo')).toBe(
+    "host='dc1-a,dc1-b' port='5433,5433' user='replicator' application_name='pg2' dbname='postgres' target_session_attrs='read-write'",
+  );
+});

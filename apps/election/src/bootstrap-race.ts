@@ -7,7 +7,7 @@ import {
   type DynamicConfig,
 } from '../../../libs/proto/src/index.ts';
 import {
-  remotePrimaryName,
+  remoteSourceName,
   remotePrimaryUrl,
   standbyClusterOf,
 } from '../../../libs/domain/src/election/index.ts';
@@ -48,7 +48,7 @@ export async function raceToBootstrap(context: ElectionContext): Promise<string>
   }
   logger.log({
     msg: standby
-      ? `trying to bootstrap a standby cluster from remote primary ${remotePrimaryName(standby)}: lease term ${grant.term}`
+      ? `trying to bootstrap a standby cluster from ${remoteSourceName(standby)}: lease term ${grant.term}`
       : `trying to bootstrap a new cluster: lease term ${grant.term}`,
     term: grant.term,
   });
@@ -86,6 +86,6 @@ export async function raceToBootstrap(context: ElectionContext): Promise<string>
     detail: { case: 'leaderElected', value: { previousLeader: '' } },
   });
   return standby
-    ? `bootstrapped a standby cluster: ${member} is the standby leader following remote primary ${remotePrimaryName(standby)}, lease term ${grant.term}`
+    ? `bootstrapped a standby cluster: ${member} is the standby leader following ${remoteSourceName(standby)}, lease term ${grant.term}`
     : `initialized a new cluster: ${member} is primary, lease term ${grant.term}`;
 }

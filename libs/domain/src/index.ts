@@ -79,3 +79,4 @@ export {
   type StatusPageInput,
   type StatusPageMember,
 } from './status-page/status-page-document.ts';
+export { parseConnUrl, type ConnEndpoint, type ConnTarget } from './conn-url.ts';

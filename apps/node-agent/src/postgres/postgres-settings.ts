@@ -1,3 +1,4 @@
+import { parseConnUrl } from '../../../../libs/domain/src/index.ts';
 import type { MemberConfig, ParameterValue } from '../../../../libs/member-config/src/index.ts';
 
 /** What makes a member a replica: the upstream it streams from. */
@@ -34,22 +35,27 @@ export function splitHostPort(address: string, what: string): { host: string; po
   return { host: address.slice(0, separator), port };
 }
 
-/** A libpq keyword/value connection string for `primary_conninfo` or pg_rewind's source. */
+/**
+ * A libpq keyword/value connection string for `primary_conninfo`, pg_basebackup or pg_rewind's source.
+ * A URL with several hosts gives libpq all of them, each with its port, and keeps the URL's
+ * `target_session_attrs`.
+ */
 export function conninfo(
   connUrl: string,
   user: { username: string; password?: string },
   applicationName?: string,
 ): string {
-  const url = new URL(connUrl);
+  const target = parseConnUrl(connUrl);
   const pairs: [string, string][] = [
-    ['host', url.hostname.replace(/^\[|\]$/g, '')],
-    ['port', url.port || '5432'],
+    ['host', target.endpoints.map((endpoint) => endpoint.host).join(',')],
+    ['port', target.endpoints.map((endpoint) => endpoint.port).join(',')],
     ['user', user.username],
   ];
   if (user.password !== undefined) pairs.push(['password', user.password]);
   if (applicationName !== undefined) pairs.push(['application_name', applicationName]);
-  const database = decodeURIComponent(url.pathname.slice(1));
-  if (database !== '') pairs.push(['dbname', database]);
+  if (target.dbname !== '') pairs.push(['dbname', target.dbname]);
+  const sessionAttributes = target.parameters['target_session_attrs'];
+  if (sessionAttributes !== undefined) pairs.push(['target_session_attrs', sessionAttributes]);
   return pairs.map(([key, value]) => `${key}=${quoteConninfoValue(value)}`).join(' ');
 }
 

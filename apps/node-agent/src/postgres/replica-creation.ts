@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import {
   BASEBACKUP_METHOD,
   basebackupArguments,
+  parseConnUrl,
   replicaMethodCall,
   replicaMethodOrder,
 } from '../../../../libs/domain/src/index.ts';
@@ -116,12 +117,10 @@ export async function createReplica(
   });
   const failures: string[] = [];
   const replication = config.postgresql.authentication.replication;
-  const url = source ? new URL(source.connUrl) : undefined;
   const pgpassEntry = {
-    host: url?.hostname.replace(/^\[|\]$/g, '') ?? '',
-    port: url?.port || '5432',
+    endpoints: source ? parseConnUrl(source.connUrl).endpoints : [],
     username: replication.username,
-    password: url ? replication.password : undefined,
+    password: source ? replication.password : undefined,
   };
   const connstring = source ? conninfo(source.connUrl, { username: replication.username }) : '';
   for (const method of methods) {
