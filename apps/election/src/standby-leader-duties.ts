@@ -5,7 +5,11 @@ import type { StandbyUpstreamSchema } from '../../../libs/proto/src/index.ts';
 import type { ElectionContext } from './election-context.ts';
 import { ELECTION_CONTEXT } from './election-providers.ts';
 
-/** What the agent is told about a standby cluster's upstream: the remote primary, or a member to cascade from. */
+/**
+ * What the agent is told about a standby cluster's upstream: the remote primary, or a member to cascade
+ * from. As Patroni, every member of a standby cluster creates its data directory with standby_cluster's
+ * create_replica_methods, the standby leader from the remote and the others from the standby leader.
+ */
 export function standbyUpstream(
   standby: StandbyCluster,
   remote: boolean,
@@ -13,6 +17,7 @@ export function standbyUpstream(
   return {
     remote,
     restoreCommand: standby.restoreCommand ?? '',
+    createReplicaMethods: [...standby.createReplicaMethods],
     ...(remote
       ? {
           primarySlotName: standby.primarySlotName ?? '',

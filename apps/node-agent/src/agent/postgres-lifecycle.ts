@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { create } from '@bufbuild/protobuf';
 import { Logger } from '@nestjs/common';
 import type pg from 'pg';
 import {
@@ -37,7 +38,7 @@ import { PostmasterProcess, type ShutdownMode } from '../postgres/postmaster-pro
 import { createReplica, ensureReplicationSlot } from '../postgres/replica-creation.ts';
 import type { CallbackQueue } from './callback-queue.ts';
 import type { ClusterObserver } from './cluster-observer.ts';
-import type { StandbyUpstream } from '../../../../libs/proto/src/index.ts';
+import { StandbyUpstreamSchema, type StandbyUpstream } from '../../../../libs/proto/src/index.ts';
 import type { PostgresStateMachine } from './postgres-state-machine.ts';
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -203,9 +204,7 @@ export class PostgresLifecycle {
   async clone(sourceConnUrl: string | undefined, standby?: StandbyUpstream): Promise<string> {
     if (this.running) throw new LifecycleRefusal('PostgreSQL is running: stop it first');
     if (this.files.isInitialized()) throw new LifecycleRefusal('the data directory is not empty');
-    // A standby leader copies the remote primary with pg_basebackup alone; the standby section's own
-    // replica creation methods are not supported yet.
-    return this.createReplica(sourceConnUrl, standby?.remote === true, standby);
+    return this.createReplica(sourceConnUrl, false, standby);
   }
 
   private async createReplica(
@@ -228,7 +227,13 @@ export class PostgresLifecycle {
           connUrl: upstream.connUrl,
           slotName: upstream.remote ? undefined : upstream.slotName,
         },
-        fromLeader,
+        {
+          // As Patroni, in a standby cluster standby_cluster's methods, for every member.
+          methods: standby
+            ? standby.createReplicaMethods
+            : this.config.postgresql.create_replica_methods,
+          fromLeader,
+        },
       );
       await this.files.keepBaseConfig();
       await this.files.removePromoteSignal();
@@ -404,11 +409,23 @@ export class PostgresLifecycle {
   /**
    * Stops PostgreSQL (immediate) and creates the replica anew from `sourceConnUrl`. As in Patroni, the
    * data directory is left to the methods: basebackup and the custom methods empty it, those with
-   * `keep_data` (a pgBackRest `--delta` restore) reuse it.
+   * `keep_data` (a pgBackRest `--delta` restore) reuse it. In a standby cluster the member cascades
+   * from the standby leader, with standby_cluster's methods and restore_command.
    */
   async reinitialize(sourceConnUrl: string, fromLeader = false): Promise<string> {
     if (this.running) await this.shutdown('immediate');
-    return this.createReplica(sourceConnUrl, fromLeader);
+    return this.createReplica(sourceConnUrl, fromLeader, this.cascadeUpstream());
+  }
+
+  /** What a member of a standby cluster streaming from its standby leader is given, if it is one. */
+  private cascadeUpstream(): StandbyUpstream | undefined {
+    const standby = this.deps.cluster.standbyCluster;
+    if (!standby) return undefined;
+    return create(StandbyUpstreamSchema, {
+      remote: false,
+      restoreCommand: standby.restoreCommand ?? '',
+      createReplicaMethods: [...standby.createReplicaMethods],
+    });
   }
 
   /** Self-fencing: immediate stop, then read-only (standby.signal) with the last known upstream. */
