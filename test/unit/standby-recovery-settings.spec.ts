@@ -56,3 +56,20 @@ test('a standby leader given several remote hosts tries them all and keeps the p
     "host='dc1-a,dc1-b' port='5433,5433' user='replicator' application_name='pg2' dbname='postgres' target_session_attrs='read-write'",
   );
 });
+
+test('a standby leader fed by restore_command alone has no primary_conninfo, only the archive', () => {
+  const parameters = postgresParameters(
+    config,
+    {},
+    {
+      connUrl: undefined,
+      remote: true,
+      slotName: 'standby_dr',
+      restoreCommand: 'cp /archive/%f %p',
+    },
+  );
+  expect(parameters.has('primary_conninfo')).toBe(false);
+  expect(parameters.has('primary_slot_name')).toBe(false);
+  expect(parameters.get('restore_command')).toBe('cp /archive/%f %p');
+  expect(parameters.get('recovery_target_timeline')).toBe('latest');
+});

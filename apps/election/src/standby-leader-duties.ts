@@ -1,6 +1,10 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Inject, Injectable } from '@nestjs/common';
-import { remotePrimaryUrl, type StandbyCluster } from '../../../libs/domain/src/election/index.ts';
+import {
+  remotePrimaryUrl,
+  remoteSourceName,
+  type StandbyCluster,
+} from '../../../libs/domain/src/election/index.ts';
 import type { StandbyUpstreamSchema } from '../../../libs/proto/src/index.ts';
 import type { ElectionContext } from './election-context.ts';
 import { ELECTION_CONTEXT } from './election-providers.ts';
@@ -43,8 +47,8 @@ export class StandbyLeaderDuties {
   }
 
   /**
-   * Tells the agent to stream from the remote primary (a primary is demoted to do so); returns the
-   * agent's refusal, if it refused.
+   * Tells the agent to stream from the remote primary, or without a host to replay restore_command's
+   * archive (a primary is demoted to do so); returns the agent's refusal, if it refused.
    */
   async followRemote(term: number, standby: StandbyCluster): Promise<string | undefined> {
     const { member, logger } = this.context;
@@ -56,7 +60,7 @@ export class StandbyLeaderDuties {
     });
     if (!reply.ok) {
       logger.error({
-        msg: `could not follow remote primary ${remotePrimaryUrl(standby)}: ${reply.message}`,
+        msg: `could not follow ${remoteSourceName(standby)}: ${reply.message}`,
         term,
       });
       this.following = undefined;

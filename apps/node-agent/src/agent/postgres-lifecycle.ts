@@ -35,7 +35,11 @@ import {
 } from '../postgres/postgres-settings.ts';
 import { runPostgresTool } from '../postgres/postgres-tool.ts';
 import { PostmasterProcess, type ShutdownMode } from '../postgres/postmaster-process.ts';
-import { createReplica, ensureReplicationSlot } from '../postgres/replica-creation.ts';
+import {
+  createReplica,
+  ensureReplicationSlot,
+  ReplicaCreationError,
+} from '../postgres/replica-creation.ts';
 import type { CallbackQueue } from './callback-queue.ts';
 import type { ClusterObserver } from './cluster-observer.ts';
 import { StandbyUpstreamSchema, type StandbyUpstream } from '../../../../libs/proto/src/index.ts';
@@ -214,8 +218,7 @@ export class PostgresLifecycle {
   ): Promise<string> {
     const { machine } = this.deps;
     machine.set('creating_replica', 'uninitialized');
-    const upstream =
-      sourceConnUrl === undefined ? undefined : this.upstreamFor(sourceConnUrl, standby);
+    const upstream = this.upstreamFor(sourceConnUrl, standby);
     let method: string;
     try {
       await prepareDataDir(this.config.postgresql.data_dir, this.deps.osUser);
@@ -223,10 +226,12 @@ export class PostgresLifecycle {
       method = await createReplica(
         this.config,
         this.deps.osUser,
-        upstream && {
-          connUrl: upstream.connUrl,
-          slotName: upstream.remote ? undefined : upstream.slotName,
-        },
+        upstream?.connUrl === undefined
+          ? undefined
+          : {
+              connUrl: upstream.connUrl,
+              slotName: upstream.remote ? undefined : upstream.slotName,
+            },
         {
           // As Patroni, in a standby cluster standby_cluster's methods, for every member.
           methods: standby
@@ -242,7 +247,9 @@ export class PostgresLifecycle {
     } catch (error) {
       machine.set('stopped', 'uninitialized');
       await rm(this.config.postgresql.data_dir, { recursive: true, force: true });
-      throw error;
+      throw standby?.remote && upstream?.connUrl === undefined
+        ? archiveOnlyCopyError(error)
+        : error;
     }
     this.upstream = upstream;
     await this.launch('replica', DEFAULT_START_TIMEOUT_MS, 'start_failed');
@@ -326,10 +333,13 @@ export class PostgresLifecycle {
 
   /**
    * Re-points a replica at `connUrl` (a member, or with `standby.remote` a standby cluster's remote
-   * primary) by a configuration reload; a primary is demoted first.
+   * primary, or none when it is fed by restore_command alone) by a configuration reload; a primary is
+   * demoted first.
    */
-  async follow(connUrl: string, standby?: StandbyUpstream): Promise<void> {
+  async follow(connUrl: string | undefined, standby?: StandbyUpstream): Promise<void> {
     const upstream = this.upstreamFor(connUrl, standby);
+    if (!upstream)
+      throw new LifecycleRefusal('nothing to follow: neither an upstream nor an archive');
     if (!this.running || !(await this.inRecovery())) {
       const wasPrimary = this.running;
       if (this.running) await this.shutdown('fast');
@@ -591,9 +601,18 @@ export class PostgresLifecycle {
   /**
    * Where and how to stream from `connUrl`. A standby cluster's remote primary is streamed from
    * through standby_cluster's `primary_slot_name` only; restore_command applies to every member of a
-   * standby cluster and recovery_min_apply_delay to its standby leader.
+   * standby cluster and recovery_min_apply_delay to its standby leader. Without `connUrl`, only a
+   * standby leader fed by restore_command has an upstream: the archive.
    */
-  private upstreamFor(connUrl: string, standby?: StandbyUpstream): UpstreamSettings {
+  private upstreamFor(connUrl: string, standby?: StandbyUpstream): UpstreamSettings;
+  private upstreamFor(
+    connUrl: string | undefined,
+    standby?: StandbyUpstream,
+  ): UpstreamSettings | undefined;
+  private upstreamFor(
+    connUrl: string | undefined,
+    standby?: StandbyUpstream,
+  ): UpstreamSettings | undefined {
     const restoreCommand = standby?.restoreCommand || undefined;
     if (standby?.remote) {
       return {
@@ -604,6 +623,7 @@ export class PostgresLifecycle {
         recoveryMinApplyDelay: standby.recoveryMinApplyDelay || undefined,
       };
     }
+    if (connUrl === undefined) return undefined;
     return {
       connUrl,
       slotName: this.deps.cluster.useSlots ? slotNameForMember(this.config.name) : undefined,
@@ -612,7 +632,8 @@ export class PostgresLifecycle {
   }
 
   private async ensureSlot(upstream: UpstreamSettings): Promise<void> {
-    if (upstream.slotName === undefined || upstream.remote) return;
+    if (upstream.slotName === undefined || upstream.remote || upstream.connUrl === undefined)
+      return;
     await ensureReplicationSlot(this.config, this.deps.osUser, upstream.connUrl, upstream.slotName);
   }
 
@@ -639,6 +660,18 @@ export class PostgresLifecycle {
   private callback(action: CallbackAction): Promise<void> {
     return this.deps.callbacks.enqueue(action, callbackRole(this.deps.machine.role));
   }
+}
+
+/**
+ * The standby leader of a standby cluster without `host` has no remote to run pg_basebackup against:
+ * only a method with `no_leader` (a restore from a backup) can copy it.
+ */
+function archiveOnlyCopyError(error: unknown): Error {
+  if (!(error instanceof ReplicaCreationError) || error.tried.length > 0)
+    return error instanceof Error ? error : new Error(String(error));
+  return new Error(
+    'standby_cluster names no host to copy the remote primary from: the standby leader needs a method of standby_cluster.create_replica_methods with no_leader (a restore from a backup), as basebackup needs a host',
+  );
 }
 
 function sleep(ms: number): Promise<void> {

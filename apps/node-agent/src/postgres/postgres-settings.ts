@@ -1,10 +1,13 @@
 import { parseConnUrl } from '../../../../libs/domain/src/index.ts';
 import type { MemberConfig, ParameterValue } from '../../../../libs/member-config/src/index.ts';
 
-/** What makes a member a replica: the upstream it streams from. */
+/** What makes a member a replica: the upstream it streams from, or the archive it replays. */
 export interface UpstreamSettings {
-  /** libpq URL of the upstream member (its conn_url), e.g. postgres://127.0.0.1:5433/postgres. */
-  readonly connUrl: string;
+  /**
+   * libpq URL of the upstream member (its conn_url), e.g. postgres://127.0.0.1:5433/postgres; none for
+   * the standby leader of a standby cluster fed by restore_command alone.
+   */
+  readonly connUrl: string | undefined;
   /** Physical slot on the upstream, when use_slots is on (or standby_cluster names one). */
   readonly slotName?: string;
   /** A standby cluster's remote primary, where natroni never creates a slot. */
@@ -86,8 +89,10 @@ export function postgresParameters(
   ]);
   if (upstream) {
     const replication = config.postgresql.authentication.replication;
-    parameters.set('primary_conninfo', conninfo(upstream.connUrl, replication, config.name));
-    if (upstream.slotName !== undefined) parameters.set('primary_slot_name', upstream.slotName);
+    if (upstream.connUrl !== undefined) {
+      parameters.set('primary_conninfo', conninfo(upstream.connUrl, replication, config.name));
+      if (upstream.slotName !== undefined) parameters.set('primary_slot_name', upstream.slotName);
+    }
     if (upstream.restoreCommand !== undefined)
       parameters.set('restore_command', upstream.restoreCommand);
     if (upstream.recoveryMinApplyDelay !== undefined)
