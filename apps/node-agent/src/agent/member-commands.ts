@@ -185,7 +185,7 @@ export class MemberCommands {
       throw new CommandRefusal('bad_request', 'rewind needs source_conn_url (no leader known)');
     const outcome = await this.exclusive('rewind', async () => {
       this.deps.fence.disarm();
-      return this.deps.lifecycle.rewind(url);
+      return this.deps.lifecycle.rewind(url, request.standby);
     });
     return outcome === 'rewound'
       ? 'rewound, following the new primary'

@@ -359,9 +359,13 @@ export class PostgresLifecycle {
    * pg_rewind from `sourceConnUrl` (a no-op when the timelines have not diverged), then start as its
    * replica. As Patroni: with `use_pg_rewind` off, or when pg_rewind fails, the member clones anew if
    * `remove_data_directory_on_diverged_timelines` (or, for a failure, `..._on_rewind_failure`) is set,
-   * and stays as it is otherwise.
+   * and stays as it is otherwise. In a standby cluster (`standby`) the rewound member starts with
+   * standby_cluster's restore_command, as it follows.
    */
-  async rewind(sourceConnUrl: string): Promise<'rewound' | 'reinitialized'> {
+  async rewind(
+    sourceConnUrl: string,
+    standby?: StandbyUpstream,
+  ): Promise<'rewound' | 'reinitialized'> {
     const {
       use_pg_rewind: usePgRewind,
       remove_data_directory_on_rewind_failure: removeOnFailure,
@@ -411,7 +415,7 @@ export class PostgresLifecycle {
     // pg_rewind copies the source's configuration files: natroni's are written again.
     await this.files.keepBaseConfig();
     this.deps.machine.setRole('demoted');
-    await this.startAsReplica(this.upstreamFor(sourceConnUrl));
+    await this.startAsReplica(this.upstreamFor(sourceConnUrl, standby));
     void this.callback('on_role_change');
     return 'rewound';
   }
