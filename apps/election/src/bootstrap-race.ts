@@ -15,7 +15,7 @@ import { announce, type ElectionContext } from './election-context.ts';
 import { standbyUpstream } from './standby-leader-duties.ts';
 
 /** The `bootstrap.dcs` section as the `config` key's message; unknown keys are dropped. */
-function bootstrapConfig(context: ElectionContext): DynamicConfig {
+export function bootstrapConfig(context: ElectionContext): DynamicConfig {
   return decodeWire(DynamicConfigSchema, JSON.stringify(context.config.bootstrap.dcs));
 }
 

@@ -9,6 +9,7 @@ import {
 } from '../../../libs/domain/src/election/index.ts';
 import type { LeaseRecord, MemberStatus } from '../../../libs/proto/src/index.ts';
 import type { ElectionContext } from './election-context.ts';
+import { bootstrapConfig } from './bootstrap-race.ts';
 import { standbyUpstream } from './standby-leader-duties.ts';
 
 /**
@@ -26,7 +27,9 @@ export async function cloneFromLeader(
     return { sentence: 'waiting for leader to bootstrap', awaited: leader };
   }
   context.logger.log({ msg: `bootstrap from leader '${leader}'` });
-  const standby = standbyClusterOf(view.config?.value.standbyCluster);
+  // As Patroni, the member's own bootstrap.dcs until the leader has written the config key.
+  const config = view.config ? view.config.value : bootstrapConfig(context);
+  const standby = standbyClusterOf(config.standbyCluster);
   const reply = await context.agents.of(context.member).clone({
     sourceMember: leader,
     sourceConnUrl: source.connUrl,
