@@ -208,6 +208,7 @@ test('a standby cluster replays an archive, then follows a remote primary, elect
     dcs: {
       standby_cluster: {
         restore_command: `cp ${archive}/%f %p`,
+        archive_cleanup_command: 'echo %r > /dev/null',
         create_replica_methods: ['copy_standby', 'basebackup'],
       },
     },
@@ -239,6 +240,16 @@ test('a standby cluster replays an archive, then follows a remote primary, elect
   expect(created).toContain(first.dataDir);
   expect(cascades.filter((member) => created.includes(member.dataDir))).toHaveLength(1);
   for (const member of cascades) expect(existsSync(join(member.dataDir, 'PG_VERSION'))).toBe(true);
+
+  for (const member of cluster.members)
+    expect(
+      await withClient(member, async (client) => {
+        const result = await client.query<{ value: string }>(
+          "SELECT setting AS value FROM pg_settings WHERE name = 'archive_cleanup_command'",
+        );
+        return result.rows[0]?.value;
+      }),
+    ).toBe('echo %r > /dev/null');
 
   // Fed by the archive alone: nothing streams from the remote primary.
   await write(remote, 'archived');

@@ -383,6 +383,7 @@ describe('standby cluster', () => {
       port: 5433,
       primarySlotName: 'standby_dc2',
       restoreCommand: 'cp /archive/%f %p',
+      archiveCleanupCommand: undefined,
       recoveryMinApplyDelay: undefined,
       createReplicaMethods: [],
     });

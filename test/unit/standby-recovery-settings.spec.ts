@@ -21,9 +21,11 @@ test("a standby leader's recovery settings: the remote primary, standby_cluster'
       remote: true,
       slotName: 'standby_dr',
       restoreCommand: 'cp /archive/%f %p',
+      archiveCleanupCommand: 'pg_archivecleanup /archive %r',
       recoveryMinApplyDelay: '5min',
     },
   );
+  expect(parameters.get('archive_cleanup_command')).toBe('pg_archivecleanup /archive %r');
   expect(parameters.get('primary_conninfo')).toBe(
     "host='10.0.0.5' port='5432' user='replicator' application_name='pg2' dbname='postgres'",
   );

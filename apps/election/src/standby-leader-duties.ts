@@ -21,6 +21,7 @@ export function standbyUpstream(
   return {
     remote,
     restoreCommand: standby.restoreCommand ?? '',
+    archiveCleanupCommand: standby.archiveCleanupCommand ?? '',
     createReplicaMethods: [...standby.createReplicaMethods],
     ...(remote
       ? {

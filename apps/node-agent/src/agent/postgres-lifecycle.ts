@@ -438,6 +438,7 @@ export class PostgresLifecycle {
     return create(StandbyUpstreamSchema, {
       remote: false,
       restoreCommand: standby.restoreCommand ?? '',
+      archiveCleanupCommand: standby.archiveCleanupCommand ?? '',
       createReplicaMethods: [...standby.createReplicaMethods],
     });
   }
@@ -618,12 +619,14 @@ export class PostgresLifecycle {
     standby?: StandbyUpstream,
   ): UpstreamSettings | undefined {
     const restoreCommand = standby?.restoreCommand || undefined;
+    const archiveCleanupCommand = standby?.archiveCleanupCommand || undefined;
     if (standby?.remote) {
       return {
         connUrl,
         remote: true,
         slotName: standby.primarySlotName || undefined,
         restoreCommand,
+        archiveCleanupCommand,
         recoveryMinApplyDelay: standby.recoveryMinApplyDelay || undefined,
       };
     }
@@ -632,6 +635,7 @@ export class PostgresLifecycle {
       connUrl,
       slotName: this.deps.cluster.useSlots ? slotNameForMember(this.config.name) : undefined,
       restoreCommand,
+      archiveCleanupCommand,
     };
   }
 

@@ -14,6 +14,8 @@ export interface UpstreamSettings {
   readonly remote?: boolean;
   /** standby_cluster's `restore_command`, for every member of a standby cluster. */
   readonly restoreCommand?: string;
+  /** standby_cluster's `archive_cleanup_command`, for every member of a standby cluster. */
+  readonly archiveCleanupCommand?: string;
   /** standby_cluster's `recovery_min_apply_delay`, for the standby leader. */
   readonly recoveryMinApplyDelay?: string;
 }
@@ -95,6 +97,8 @@ export function postgresParameters(
     }
     if (upstream.restoreCommand !== undefined)
       parameters.set('restore_command', upstream.restoreCommand);
+    if (upstream.archiveCleanupCommand !== undefined)
+      parameters.set('archive_cleanup_command', upstream.archiveCleanupCommand);
     if (upstream.recoveryMinApplyDelay !== undefined)
       parameters.set('recovery_min_apply_delay', upstream.recoveryMinApplyDelay);
     parameters.set('recovery_target_timeline', 'latest');

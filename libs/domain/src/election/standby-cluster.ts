@@ -14,6 +14,8 @@ export interface StandbyCluster {
   /** The slot on the remote primary to stream from; none when the section names none. */
   readonly primarySlotName: string | undefined;
   readonly restoreCommand: string | undefined;
+  /** PostgreSQL's `archive_cleanup_command`, on every member, as restore_command. */
+  readonly archiveCleanupCommand: string | undefined;
   /** PostgreSQL's `recovery_min_apply_delay`, applied on the standby leader. */
   readonly recoveryMinApplyDelay: string | undefined;
   /**
@@ -62,6 +64,7 @@ export function standbyClusterOf(
     port: Number.isInteger(port) && port > 0 ? port : DEFAULT_PORT,
     primarySlotName: text(section['primary_slot_name']),
     restoreCommand,
+    archiveCleanupCommand: text(section['archive_cleanup_command']),
     recoveryMinApplyDelay: text(section['recovery_min_apply_delay']),
     createReplicaMethods: names(section['create_replica_methods']),
   };

@@ -80,7 +80,13 @@ export function standbyClusterProblems(section: Readonly<Record<string, unknown>
   if (!keys.some((key) => section[key] !== undefined && section[key] !== null))
     return keys.map((key) => `standby_cluster.${key} is not defined.`);
   const problems: string[] = [];
-  for (const key of ['host', 'restore_command', 'primary_slot_name', 'recovery_min_apply_delay']) {
+  for (const key of [
+    'host',
+    'restore_command',
+    'archive_cleanup_command',
+    'primary_slot_name',
+    'recovery_min_apply_delay',
+  ]) {
     const value = section[key];
     if (value !== undefined && value !== null && typeof value !== 'string')
       problems.push(`standby_cluster.${key} is not a string`);
