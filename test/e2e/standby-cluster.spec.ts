@@ -1,4 +1,13 @@
-import { waitUntil, type LocalCluster, type LocalMember } from '../../libs/harness/src/index.ts';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  postgresBinDir,
+  waitUntil,
+  type LocalCluster,
+  type LocalMember,
+} from '../../libs/harness/src/index.ts';
 import {
   createProbeTable,
   disposeE2eCluster,
@@ -16,19 +25,66 @@ import { natronictl } from '../support/natronictl-runner.ts';
 
 /**
  * Two clusters on one machine, each with its own NATS and scope: the second is a standby cluster of
- * the first. Its standby leader streams from the first's primary, its other members cascade from the
- * standby leader; losing the standby leader makes another member standby leader; removing
+ * the first. It starts fed by the first's WAL archive alone (restore_command, no host): its standby
+ * leader is copied by a `no_leader` method of standby_cluster's create_replica_methods, its other
+ * members cascade from the standby leader, copied by the same methods (one falls back to basebackup).
+ * Then `host` names two addresses, one dead, and the standby leader streams from the primary
+ * behind the other; losing the standby leader makes another member standby leader; removing
  * `standby_cluster` from its configuration promotes it.
  */
 let source: LocalCluster | undefined;
 let standby: LocalCluster | undefined;
+let scriptDir: string | undefined;
 
 const AUTH = `Basic ${Buffer.from('admin:admin').toString('base64')}`;
 
 afterAll(async () => {
   await disposeE2eCluster(standby);
   await disposeE2eCluster(source);
+  if (scriptDir) await rm(scriptDir, { recursive: true, force: true });
 });
+
+/**
+ * The copy method stands in for a backup tool: without a member to copy from (the standby leader
+ * of a cluster without host) it "restores" a base backup taken of the remote primary; given a
+ * member, it fails on its first call (the fallback to basebackup is then seen) and copies the member
+ * with pg_basebackup on later calls.
+ */
+async function writeCopyScript(dir: string, logDir: string, remotePort: number): Promise<string> {
+  const bin = postgresBinDir();
+  const script = join(dir, 'copy-standby.sh');
+  const lines = [
+    `echo "$*" >> ${logDir}/copy.log`,
+    `for arg; do case "$arg" in --datadir=*) datadir="\${arg#--datadir=}";; --connstring=*) conn="\${arg#--connstring=}";; esac; done`,
+    'if [ -z "$conn" ]; then',
+    `  conn="host=127.0.0.1 port=${remotePort} user=replicator dbname=postgres"`,
+    '  export PGPASSWORD=replicator',
+    `elif mkdir ${logDir}/first-cascade 2> /dev/null; then`,
+    '  echo "no backup to restore" >&2',
+    '  exit 3',
+    'fi',
+    `${bin}/pg_basebackup -D "$datadir" -X stream -d "$conn" --checkpoint=fast --no-sync || exit 1`,
+    // Not in the data directory, which pg_basebackup would copy to the next member.
+    `echo "$datadir" >> ${logDir}/created.log`,
+  ];
+  await writeFile(script, `#!/bin/sh\n${lines.join('\n')}\n`, { mode: 0o755 });
+  return script;
+}
+
+/** Closes the remote primary's WAL segment, so that it is archived. */
+async function switchWal(member: LocalMember): Promise<void> {
+  await withClient(member, (client) => client.query('SELECT pg_switch_wal()'));
+}
+
+async function patchConfig(member: LocalMember, patch: unknown): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${member.ports.restapi}/config`, {
+    method: 'PATCH',
+    headers: { authorization: AUTH },
+    body: JSON.stringify(patch),
+    signal: AbortSignal.timeout(10_000),
+  });
+  expect(response.status).toBe(200);
+}
 
 interface ClusterMemberRow {
   name: string;
@@ -102,30 +158,60 @@ async function hasRow(member: LocalMember, tag: string): Promise<boolean> {
   }
 }
 
-async function waitForRowEverywhere(members: LocalMember[], tag: string): Promise<void> {
+async function waitForRowEverywhere(
+  members: LocalMember[],
+  tag: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   await waitUntil(
     async () =>
       (await Promise.all(members.map((m) => hasRow(m, tag)))).every(Boolean) ? true : undefined,
     {
-      timeoutMs: 30_000,
+      timeoutMs,
       intervalMs: 200,
       what: `row ${tag} on ${members.map((member) => member.name).join(', ')}`,
     },
   );
 }
 
-test('a standby cluster follows a remote primary, elects a new standby leader, and is promoted by configuration', async () => {
+test('a standby cluster replays an archive, then follows a remote primary, elects a new standby leader, and is promoted by configuration', async () => {
+  scriptDir = await mkdtemp(join(tmpdir(), 'natroni-test-standby-'));
+  await chmod(scriptDir, 0o755);
+  // The archive and the log are written by the OS user that runs PostgreSQL.
+  const archive = join(scriptDir, 'archive');
+  const logDir = join(scriptDir, 'log');
+  for (const dir of [archive, logDir]) {
+    await mkdir(dir);
+    await chmod(dir, 0o777);
+  }
   source = await startE2eCluster('e2e-standby-source', undefined, {
     layout: 'per-node',
     memberCount: 1,
+    memberSections: {
+      postgresql: {
+        parameters: {
+          max_connections: 100,
+          archive_mode: 'on',
+          archive_command: `cp %p ${archive}/%f`,
+        },
+      },
+    },
   });
   const remote = source.member(await waitForHealthyCluster(source, 60_000));
   await createProbeTable(source, remote.name);
   await write(remote, 'before');
+  const copyScript = await writeCopyScript(scriptDir, logDir, remote.ports.postgres);
 
   standby = await startE2eCluster('e2e-standby', undefined, {
     layout: 'per-node',
-    dcs: { standby_cluster: { host: '127.0.0.1', port: remote.ports.postgres } },
+    memberSections: { postgresql: { copy_standby: { command: copyScript, no_leader: true } } },
+    dcs: {
+      standby_cluster: {
+        restore_command: `cp ${archive}/%f %p`,
+        archive_cleanup_command: 'echo %r > /dev/null',
+        create_replica_methods: ['copy_standby', 'basebackup'],
+      },
+    },
   });
   const cluster = standby;
   const first = await waitForStandbyLeader(cluster, cluster.members[0], () => true);
@@ -138,7 +224,47 @@ test('a standby cluster follows a remote primary, elects a new standby leader, a
     { timeoutMs: 30_000, intervalMs: 200, what: `both cascades streaming from ${first.name}` },
   );
   expect(await primaries(cluster)).toEqual([]);
-  expect(await streamingReplicas(remote)).toContain(first.name);
+
+  // Every copy was made by standby_cluster's methods: the standby leader's without a source.
+  const calls = (await readFile(join(logDir, 'copy.log'), 'utf8')).split('\n').filter(Boolean);
+  expect(calls).toContain(
+    `--no_leader=True --scope=e2e-standby --role=replica --datadir=${first.dataDir} --connstring=`,
+  );
+  for (const member of cascades)
+    expect(calls).toContain(
+      `--no_leader=True --scope=e2e-standby --role=replica --datadir=${member.dataDir} ` +
+        `--connstring=host='127.0.0.1' port='${first.ports.postgres}' user='replicator' dbname='postgres'`,
+    );
+  // One cascade's first call failed: it fell back to basebackup.
+  const created = (await readFile(join(logDir, 'created.log'), 'utf8')).split('\n').filter(Boolean);
+  expect(created).toContain(first.dataDir);
+  expect(cascades.filter((member) => created.includes(member.dataDir))).toHaveLength(1);
+  for (const member of cascades) expect(existsSync(join(member.dataDir, 'PG_VERSION'))).toBe(true);
+
+  for (const member of cluster.members)
+    expect(
+      await withClient(member, async (client) => {
+        const result = await client.query<{ value: string }>(
+          "SELECT setting AS value FROM pg_settings WHERE name = 'archive_cleanup_command'",
+        );
+        return result.rows[0]?.value;
+      }),
+    ).toBe('echo %r > /dev/null');
+
+  // Fed by the archive alone: nothing streams from the remote primary.
+  await write(remote, 'archived');
+  await switchWal(remote);
+  await waitForRowEverywhere(cluster.members, 'archived', 60_000);
+  expect(await streamingReplicas(remote)).not.toContain(first.name);
+
+  // Two hosts, the first dead: libpq moves on and keeps the primary (target_session_attrs=read-write).
+  await patchConfig(first, {
+    standby_cluster: { host: '127.0.0.2,127.0.0.1', port: remote.ports.postgres },
+  });
+  await waitUntil(
+    async () => ((await streamingReplicas(remote)).includes(first.name) ? true : undefined),
+    { timeoutMs: 30_000, intervalMs: 200, what: `${first.name} streaming from the remote primary` },
+  );
   for (const member of cascades) {
     expect(await healthStatus(member, '/standby-leader')).toBe(503);
     expect(await healthStatus(member, '/replica')).toBe(200);
@@ -167,13 +293,7 @@ test('a standby cluster follows a remote primary, elects a new standby leader, a
   expect(rows.find((row) => row['Member'] === cascade.name)?.['Role']).toBe('Replica');
 
   // Promoted by configuration: without standby_cluster the lease holder becomes a real primary.
-  const response = await fetch(`http://127.0.0.1:${second.ports.restapi}/config`, {
-    method: 'PATCH',
-    headers: { authorization: AUTH },
-    body: JSON.stringify({ standby_cluster: null }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  expect(response.status).toBe(200);
+  await patchConfig(second, { standby_cluster: null });
   await waitUntil(async () => ((await isPrimary(second)) ? true : undefined), {
     timeoutMs: 30_000,
     intervalMs: 200,
@@ -186,4 +306,4 @@ test('a standby cluster follows a remote primary, elects a new standby leader, a
   expect(promoted.find((row) => row.name === second.name)?.role).toBe('leader');
   expect(await healthStatus(second, '/primary')).toBe(200);
   expect(await healthStatus(second, '/standby-leader')).toBe(503);
-}, 150_000);
+}, 240_000);

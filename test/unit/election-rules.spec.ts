@@ -26,6 +26,7 @@ import {
   remotePrimaryUrl,
   replicaBootstrapStep,
   type ReplicaBootstrapFacts,
+  remoteSourceName,
 } from '../../libs/domain/src/election/index.ts';
 
 function participant(name: string, walPosition: number, extra: Partial<RaceParticipant> = {}) {
@@ -378,22 +379,58 @@ describe('standby cluster', () => {
     restore_command: 'cp /archive/%f %p',
   });
 
-  test('standby_cluster with a host names the remote primary; without one the cluster is no standby', () => {
+  test('standby_cluster with a host names the remote primary', () => {
     expect(standby).toEqual({
-      host: '10.0.0.5',
+      hosts: ['10.0.0.5'],
       port: 5433,
       primarySlotName: 'standby_dc2',
       restoreCommand: 'cp /archive/%f %p',
+      archiveCleanupCommand: undefined,
       recoveryMinApplyDelay: undefined,
+      createReplicaMethods: [],
     });
     expect(remotePrimaryUrl(standby!)).toBe('postgres://10.0.0.5:5433/postgres');
+    expect(remoteSourceName(standby!)).toBe('remote primary 10.0.0.5:5433');
     expect(standbyClusterOf({ host: 'dc1' })?.port).toBe(5432);
-    expect(standbyClusterOf({ recovery_min_apply_delay: 300 })).toBeUndefined();
-    expect(standbyClusterOf({})).toBeUndefined();
-    expect(standbyClusterOf(undefined)).toBeUndefined();
     expect(remotePrimaryUrl(standbyClusterOf({ host: '::1', port: 6000 })!)).toBe(
       'postgres://[::1]:6000/postgres',
     );
+  });
+
+  test('as Patroni, host, port or restore_command makes a standby cluster; nothing else does', () => {
+    expect(standbyClusterOf({ recovery_min_apply_delay: 300 })).toBeUndefined();
+    expect(standbyClusterOf({ primary_slot_name: 'dr', create_replica_methods: ['x'] })).toBe(
+      undefined,
+    );
+    expect(standbyClusterOf({ host: '', restore_command: '' })).toBeUndefined();
+    expect(standbyClusterOf({})).toBeUndefined();
+    expect(standbyClusterOf(undefined)).toBeUndefined();
+    expect(standbyClusterOf({ port: 5433 })).toMatchObject({ hosts: [], port: 5433 });
+    const archiveOnly = standbyClusterOf({ restore_command: 'cp /archive/%f %p' })!;
+    expect(archiveOnly.hosts).toEqual([]);
+    expect(remotePrimaryUrl(archiveOnly)).toBeUndefined();
+    expect(remoteSourceName(archiveOnly)).toBe('the archive through restore_command');
+  });
+
+  test('several comma-separated hosts: libpq tries each, with target_session_attrs=read-write', () => {
+    const spread = standbyClusterOf({ host: 'dc1-a, dc1-b,,::1', port: 5433 })!;
+    expect(spread.hosts).toEqual(['dc1-a', 'dc1-b', '::1']);
+    expect(remotePrimaryUrl(spread)).toBe(
+      'postgres://dc1-a:5433,dc1-b:5433,[::1]:5433/postgres?target_session_attrs=read-write',
+    );
+    expect(remoteSourceName(spread)).toBe(
+      'remote primary among dc1-a:5433, dc1-b:5433, [::1]:5433',
+    );
+  });
+
+  test("standby_cluster's create_replica_methods are kept in order; anything but names is dropped", () => {
+    expect(
+      standbyClusterOf({ host: 'dc1', create_replica_methods: ['restore', 'basebackup', 3, ''] })
+        ?.createReplicaMethods,
+    ).toEqual(['restore', 'basebackup']);
+    expect(
+      standbyClusterOf({ host: 'dc1', create_replica_methods: 'restore' })?.createReplicaMethods,
+    ).toEqual([]);
   });
 
   const leader = (state: string, role: string, followsRemote = false) =>

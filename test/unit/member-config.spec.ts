@@ -181,6 +181,32 @@ describe('custom bootstrap and replica creation methods', () => {
     ).toEqual(['postgresql.wal_e: unknown key']);
   });
 
+  test("a section named by bootstrap.dcs.standby_cluster's create_replica_methods is a method's", () => {
+    const config = parseMemberConfig(
+      {
+        ...minimal,
+        postgresql: {
+          ...minimal.postgresql,
+          restore: { command: 'restore-backup', no_leader: true },
+        },
+        bootstrap: {
+          dcs: {
+            standby_cluster: {
+              restore_command: 'cp /a/%f %p',
+              create_replica_methods: ['restore'],
+            },
+          },
+        },
+      },
+      {},
+      'pg1.yml',
+    );
+    expect(config.postgresql.create_replica_methods).toEqual([]);
+    expect(config.postgresql.replica_method_options).toEqual({
+      restore: { command: 'restore-backup', no_leader: true },
+    });
+  });
+
   test('a bootstrap method without a command, bad basebackup options and nested values are refused', () => {
     expect(
       problemsOf({

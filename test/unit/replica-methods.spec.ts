@@ -240,10 +240,14 @@ describe('dynamic configuration that cannot be honoured', () => {
       'standby_cluster.port is not defined.',
       'standby_cluster.restore_command is not defined.',
     ]);
-    expect(standbyClusterProblems({ restore_command: 'cp /archive/%f %p' })).toEqual([
-      'standby_cluster.host is not defined: this natroni version follows a remote primary by host only',
+    expect(standbyClusterProblems({ restore_command: 'cp /archive/%f %p' })).toEqual([]);
+    expect(standbyClusterProblems({ host: '10.0.0.1,10.0.0.2', port: 5432 })).toEqual([]);
+    expect(
+      standbyClusterProblems({ host: 'dc1', create_replica_methods: ['restore', 'basebackup'] }),
+    ).toEqual([]);
+    expect(standbyClusterProblems({ host: 'dc1', create_replica_methods: 'restore' })).toEqual([
+      'standby_cluster.create_replica_methods is not a list of strings',
     ]);
-    expect(standbyClusterProblems({ host: '10.0.0.1', port: 5432 })).toEqual([]);
     expect(standbyClusterProblems({ host: 7, port: 70_000 })).toEqual([
       'standby_cluster.host is not a string',
       'standby_cluster.port is not an integer from 0 to 65535',

@@ -21,9 +21,11 @@ test("a standby leader's recovery settings: the remote primary, standby_cluster'
       remote: true,
       slotName: 'standby_dr',
       restoreCommand: 'cp /archive/%f %p',
+      archiveCleanupCommand: 'pg_archivecleanup /archive %r',
       recoveryMinApplyDelay: '5min',
     },
   );
+  expect(parameters.get('archive_cleanup_command')).toBe('pg_archivecleanup /archive %r');
   expect(parameters.get('primary_conninfo')).toBe(
     "host='10.0.0.5' port='5432' user='replicator' application_name='pg2' dbname='postgres'",
   );
@@ -41,4 +43,35 @@ test('a member outside a standby cluster gets neither restore_command nor a dela
   expect(parameters.has('restore_command')).toBe(false);
   expect(parameters.has('recovery_min_apply_delay')).toBe(false);
   expect(parameters.has('primary_slot_name')).toBe(false);
+});
+
+test('a standby leader given several remote hosts tries them all and keeps the primary', () => {
+  const parameters = postgresParameters(
+    config,
+    {},
+    {
+      connUrl: 'postgres://dc1-a:5433,dc1-b:5433/postgres?target_session_attrs=read-write',
+      remote: true,
+    },
+  );
+  expect(parameters.get('primary_conninfo')).toBe(
+    "host='dc1-a,dc1-b' port='5433,5433' user='replicator' application_name='pg2' dbname='postgres' target_session_attrs='read-write'",
+  );
+});
+
+test('a standby leader fed by restore_command alone has no primary_conninfo, only the archive', () => {
+  const parameters = postgresParameters(
+    config,
+    {},
+    {
+      connUrl: undefined,
+      remote: true,
+      slotName: 'standby_dr',
+      restoreCommand: 'cp /archive/%f %p',
+    },
+  );
+  expect(parameters.has('primary_conninfo')).toBe(false);
+  expect(parameters.has('primary_slot_name')).toBe(false);
+  expect(parameters.get('restore_command')).toBe('cp /archive/%f %p');
+  expect(parameters.get('recovery_target_timeline')).toBe('latest');
 });

@@ -7,7 +7,7 @@ import {
   type DynamicConfig,
 } from '../../../libs/proto/src/index.ts';
 import {
-  remotePrimaryName,
+  remoteSourceName,
   remotePrimaryUrl,
   standbyClusterOf,
 } from '../../../libs/domain/src/election/index.ts';
@@ -15,7 +15,7 @@ import { announce, type ElectionContext } from './election-context.ts';
 import { standbyUpstream } from './standby-leader-duties.ts';
 
 /** The `bootstrap.dcs` section as the `config` key's message; unknown keys are dropped. */
-function bootstrapConfig(context: ElectionContext): DynamicConfig {
+export function bootstrapConfig(context: ElectionContext): DynamicConfig {
   return decodeWire(DynamicConfigSchema, JSON.stringify(context.config.bootstrap.dcs));
 }
 
@@ -48,7 +48,7 @@ export async function raceToBootstrap(context: ElectionContext): Promise<string>
   }
   logger.log({
     msg: standby
-      ? `trying to bootstrap a standby cluster from remote primary ${remotePrimaryName(standby)}: lease term ${grant.term}`
+      ? `trying to bootstrap a standby cluster from ${remoteSourceName(standby)}: lease term ${grant.term}`
       : `trying to bootstrap a new cluster: lease term ${grant.term}`,
     term: grant.term,
   });
@@ -56,7 +56,8 @@ export async function raceToBootstrap(context: ElectionContext): Promise<string>
   const reply = await (
     standby
       ? agent.clone({
-          sourceConnUrl: remotePrimaryUrl(standby),
+          // Without a host, only a no_leader method (a restore from a backup) can copy the remote.
+          ...sourceOfStandbyCopy(remotePrimaryUrl(standby)),
           standby: standbyUpstream(standby, true),
         })
       : agent.bootstrap(grant.term)
@@ -86,6 +87,12 @@ export async function raceToBootstrap(context: ElectionContext): Promise<string>
     detail: { case: 'leaderElected', value: { previousLeader: '' } },
   });
   return standby
-    ? `bootstrapped a standby cluster: ${member} is the standby leader following remote primary ${remotePrimaryName(standby)}, lease term ${grant.term}`
+    ? `bootstrapped a standby cluster: ${member} is the standby leader following ${remoteSourceName(standby)}, lease term ${grant.term}`
     : `initialized a new cluster: ${member} is primary, lease term ${grant.term}`;
+}
+
+function sourceOfStandbyCopy(
+  remoteUrl: string | undefined,
+): { sourceConnUrl: string } | { withoutLeader: true } {
+  return remoteUrl === undefined ? { withoutLeader: true } : { sourceConnUrl: remoteUrl };
 }

@@ -58,7 +58,11 @@ export class FollowerDuties {
       }
       case 'rewind': {
         this.offTimelineSince = undefined;
-        const reply = await agent.rewind({ term: leader.term, sourceConnUrl: connUrl });
+        const reply = await agent.rewind({
+          term: leader.term,
+          sourceConnUrl: connUrl,
+          ...(standby ? { standby: standbyUpstream(standby, false) } : {}),
+        });
         if (!reply.ok)
           this.context.logger.error({
             msg: `pg_rewind from ${leader.member} failed: ${reply.message}`,

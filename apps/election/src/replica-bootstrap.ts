@@ -2,6 +2,7 @@ import type { ClusterView } from '../../../libs/dcs/src/index.ts';
 import { canCreateReplicaWithoutLeader } from '../../../libs/domain/src/index.ts';
 import { replicaBootstrapStep, standbyClusterOf } from '../../../libs/domain/src/election/index.ts';
 import type { LeaseRecord } from '../../../libs/proto/src/index.ts';
+import { bootstrapConfig } from './bootstrap-race.ts';
 import { isPaused, type ElectionContext } from './election-context.ts';
 import { standbyUpstream } from './standby-leader-duties.ts';
 
@@ -18,10 +19,12 @@ export async function bootstrapReplica(
   view: ClusterView,
   liveLeader: LeaseRecord | undefined,
 ): Promise<{ sentence: string; awaited?: string }> {
-  const { config, logger, member } = context;
+  const { logger, member } = context;
   const holder = liveLeader?.member ?? view.leader?.value.member;
   const source = holder ? view.members.get(holder)?.value : undefined;
-  const standby = standbyClusterOf(view.config?.value.standbyCluster);
+  // As Patroni, the member's own bootstrap.dcs until the leader has written the config key.
+  const config = view.config ? view.config.value : bootstrapConfig(context);
+  const standby = standbyClusterOf(config.standbyCluster);
   const step = replicaBootstrapStep({
     leader: holder
       ? {
@@ -33,8 +36,8 @@ export async function bootstrapReplica(
       : undefined,
     bootstrapping: view.initialize?.value.databaseSystemIdentifier === '',
     canCreateWithoutLeader: canCreateReplicaWithoutLeader(
-      config.postgresql.create_replica_methods,
-      config.postgresql.replica_method_options,
+      context.config.postgresql.create_replica_methods,
+      context.config.postgresql.replica_method_options,
     ),
     standby: standby !== undefined,
     paused: isPaused(view),

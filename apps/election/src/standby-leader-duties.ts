@@ -1,11 +1,19 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Inject, Injectable } from '@nestjs/common';
-import { remotePrimaryUrl, type StandbyCluster } from '../../../libs/domain/src/election/index.ts';
+import {
+  remotePrimaryUrl,
+  remoteSourceName,
+  type StandbyCluster,
+} from '../../../libs/domain/src/election/index.ts';
 import type { StandbyUpstreamSchema } from '../../../libs/proto/src/index.ts';
 import type { ElectionContext } from './election-context.ts';
 import { ELECTION_CONTEXT } from './election-providers.ts';
 
-/** What the agent is told about a standby cluster's upstream: the remote primary, or a member to cascade from. */
+/**
+ * What the agent is told about a standby cluster's upstream: the remote primary, or a member to cascade
+ * from. As Patroni, every member of a standby cluster creates its data directory with standby_cluster's
+ * create_replica_methods, the standby leader from the remote and the others from the standby leader.
+ */
 export function standbyUpstream(
   standby: StandbyCluster,
   remote: boolean,
@@ -13,6 +21,8 @@ export function standbyUpstream(
   return {
     remote,
     restoreCommand: standby.restoreCommand ?? '',
+    archiveCleanupCommand: standby.archiveCleanupCommand ?? '',
+    createReplicaMethods: [...standby.createReplicaMethods],
     ...(remote
       ? {
           primarySlotName: standby.primarySlotName ?? '',
@@ -38,8 +48,8 @@ export class StandbyLeaderDuties {
   }
 
   /**
-   * Tells the agent to stream from the remote primary (a primary is demoted to do so); returns the
-   * agent's refusal, if it refused.
+   * Tells the agent to stream from the remote primary, or without a host to replay restore_command's
+   * archive (a primary is demoted to do so); returns the agent's refusal, if it refused.
    */
   async followRemote(term: number, standby: StandbyCluster): Promise<string | undefined> {
     const { member, logger } = this.context;
@@ -51,7 +61,7 @@ export class StandbyLeaderDuties {
     });
     if (!reply.ok) {
       logger.error({
-        msg: `could not follow remote primary ${remotePrimaryUrl(standby)}: ${reply.message}`,
+        msg: `could not follow ${remoteSourceName(standby)}: ${reply.message}`,
         term,
       });
       this.following = undefined;

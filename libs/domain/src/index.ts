@@ -80,3 +80,4 @@ export {
   type StatusPageInput,
   type StatusPageMember,
 } from './status-page/status-page-document.ts';
+export { parseConnUrl, type ConnEndpoint, type ConnTarget } from './conn-url.ts';

@@ -2,7 +2,7 @@ import type { MethodSection, MethodValue } from '../../domain/src/index.ts';
 import type { BootstrapMethodOptions } from './member-config.ts';
 import { isRecord } from './plain-document.ts';
 
-/** The sections named by `create_replica_methods` and `bootstrap.method`, taken out of the document. */
+/** The sections named by the `create_replica_methods` lists and `bootstrap.method`, taken out of the document. */
 export interface MethodSections {
   readonly replicaMethodOptions: Record<string, MethodSection>;
   readonly bootstrapMethodOptions: BootstrapMethodOptions | undefined;
@@ -32,6 +32,27 @@ function scalarSection(
   return section;
 }
 
+/** Names of a `create_replica_methods` list, if `value` is one. */
+function methodNames(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.filter((method): method is string => typeof method === 'string')
+    : [];
+}
+
+/**
+ * The `postgresql` keys that are replica methods' sections: those named by
+ * `postgresql.create_replica_methods` or `bootstrap.dcs.standby_cluster.create_replica_methods`.
+ */
+function replicaMethodKeys(postgresql: Record<string, unknown>, bootstrap: unknown): string[] {
+  const dcs = isRecord(bootstrap) ? bootstrap['dcs'] : undefined;
+  const standby = isRecord(dcs) ? dcs['standby_cluster'] : undefined;
+  const named = [
+    ...methodNames(postgresql['create_replica_methods']),
+    ...methodNames(isRecord(standby) ? standby['create_replica_methods'] : undefined),
+  ];
+  return [...new Set(named)].filter((method) => method !== 'basebackup' && method in postgresql);
+}
+
 /**
  * As in Patroni, a replica method's settings live under `postgresql.<method>` and a custom bootstrap's
  * under `bootstrap.<method>`: keys whose names the user chooses. They are taken out of `document` (a
@@ -41,11 +62,8 @@ export function takeMethodSections(document: Record<string, unknown>): MethodSec
   const problems: string[] = [];
   const replicaMethodOptions: Record<string, MethodSection> = {};
   const postgresql = document['postgresql'];
-  const methods = isRecord(postgresql) ? postgresql['create_replica_methods'] : undefined;
-  if (isRecord(postgresql) && Array.isArray(methods)) {
-    for (const method of methods) {
-      if (typeof method !== 'string' || method === 'basebackup' || !(method in postgresql))
-        continue;
+  if (isRecord(postgresql)) {
+    for (const method of replicaMethodKeys(postgresql, document['bootstrap'])) {
       replicaMethodOptions[method] = scalarSection(
         postgresql[method],
         `postgresql.${method}`,

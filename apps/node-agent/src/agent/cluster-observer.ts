@@ -1,4 +1,8 @@
-import { clusterHaTimings } from '../../../../libs/domain/src/election/index.ts';
+import {
+  clusterHaTimings,
+  standbyClusterOf,
+  type StandbyCluster,
+} from '../../../../libs/domain/src/election/index.ts';
 import { parseSeconds } from '../../../../libs/domain/src/index.ts';
 import type { ParameterValue } from '../../../../libs/member-config/src/index.ts';
 import { ClusterWatch, liveMembers, type ClusterStore } from '../../../../libs/dcs/src/index.ts';
@@ -123,6 +127,11 @@ export class ClusterObserver {
       this.watch.view.config?.value.memberSlotsTtl ?? DEFAULT_MEMBER_SLOTS_TTL,
     );
     return seconds !== undefined && seconds >= 0 ? seconds * 1_000 : 1_800_000;
+  }
+
+  /** The dynamic configuration's `standby_cluster`, when it makes this cluster a standby cluster. */
+  get standbyCluster(): StandbyCluster | undefined {
+    return standbyClusterOf(this.watch.view.config?.value.standbyCluster);
   }
 
   get useSlots(): boolean {

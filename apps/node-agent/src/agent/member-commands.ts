@@ -179,12 +179,15 @@ export class MemberCommands {
   async follow(request: FollowRequest): Promise<string> {
     this.admitTerm(request.term);
     const url = request.connUrl || (request.leader ? this.knownConnUrl(request.leader) : '');
-    if (!url) throw new CommandRefusal('bad_request', 'follow needs leader or conn_url');
+    // The standby leader of a standby cluster without host replays standby_cluster's restore_command.
+    const archiveOnly = !url && request.standby?.remote === true;
+    if (!url && !archiveOnly)
+      throw new CommandRefusal('bad_request', 'follow needs leader or conn_url');
     await this.exclusive('follow', async () => {
       this.deps.fence.disarm();
-      await this.deps.lifecycle.follow(url, request.standby);
+      await this.deps.lifecycle.follow(url || undefined, request.standby);
     });
-    return `following ${request.leader || url}`;
+    return archiveOnly ? 'replaying the archive' : `following ${request.leader || url}`;
   }
 
   async rewind(request: RewindRequest): Promise<string> {
@@ -194,7 +197,7 @@ export class MemberCommands {
       throw new CommandRefusal('bad_request', 'rewind needs source_conn_url (no leader known)');
     const outcome = await this.exclusive('rewind', async () => {
       this.deps.fence.disarm();
-      return this.deps.lifecycle.rewind(url);
+      return this.deps.lifecycle.rewind(url, request.standby);
     });
     return outcome === 'rewound'
       ? 'rewound, following the new primary'

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { create } from '@bufbuild/protobuf';
 import { Logger } from '@nestjs/common';
 import type pg from 'pg';
 import {
@@ -34,10 +35,14 @@ import {
 } from '../postgres/postgres-settings.ts';
 import { runPostgresTool } from '../postgres/postgres-tool.ts';
 import { PostmasterProcess, type ShutdownMode } from '../postgres/postmaster-process.ts';
-import { createReplica, ensureReplicationSlot } from '../postgres/replica-creation.ts';
+import {
+  createReplica,
+  ensureReplicationSlot,
+  ReplicaCreationError,
+} from '../postgres/replica-creation.ts';
 import type { CallbackQueue } from './callback-queue.ts';
 import type { ClusterObserver } from './cluster-observer.ts';
-import type { StandbyUpstream } from '../../../../libs/proto/src/index.ts';
+import { StandbyUpstreamSchema, type StandbyUpstream } from '../../../../libs/proto/src/index.ts';
 import type { PostgresStateMachine } from './postgres-state-machine.ts';
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
@@ -203,9 +208,7 @@ export class PostgresLifecycle {
   async clone(sourceConnUrl: string | undefined, standby?: StandbyUpstream): Promise<string> {
     if (this.running) throw new LifecycleRefusal('PostgreSQL is running: stop it first');
     if (this.files.isInitialized()) throw new LifecycleRefusal('the data directory is not empty');
-    // A standby leader copies the remote primary with pg_basebackup alone; the standby section's own
-    // replica creation methods are not supported yet.
-    return this.createReplica(sourceConnUrl, standby?.remote === true, standby);
+    return this.createReplica(sourceConnUrl, false, standby);
   }
 
   private async createReplica(
@@ -215,8 +218,7 @@ export class PostgresLifecycle {
   ): Promise<string> {
     const { machine } = this.deps;
     machine.set('creating_replica', 'uninitialized');
-    const upstream =
-      sourceConnUrl === undefined ? undefined : this.upstreamFor(sourceConnUrl, standby);
+    const upstream = this.upstreamFor(sourceConnUrl, standby);
     let method: string;
     try {
       await prepareDataDir(this.config.postgresql.data_dir, this.deps.osUser);
@@ -224,11 +226,19 @@ export class PostgresLifecycle {
       method = await createReplica(
         this.config,
         this.deps.osUser,
-        upstream && {
-          connUrl: upstream.connUrl,
-          slotName: upstream.remote ? undefined : upstream.slotName,
+        upstream?.connUrl === undefined
+          ? undefined
+          : {
+              connUrl: upstream.connUrl,
+              slotName: upstream.remote ? undefined : upstream.slotName,
+            },
+        {
+          // As Patroni, in a standby cluster standby_cluster's methods, for every member.
+          methods: standby
+            ? standby.createReplicaMethods
+            : this.config.postgresql.create_replica_methods,
+          fromLeader,
         },
-        fromLeader,
       );
       await this.files.keepBaseConfig();
       await this.files.removePromoteSignal();
@@ -237,7 +247,9 @@ export class PostgresLifecycle {
     } catch (error) {
       machine.set('stopped', 'uninitialized');
       await rm(this.config.postgresql.data_dir, { recursive: true, force: true });
-      throw error;
+      throw standby?.remote && upstream?.connUrl === undefined
+        ? archiveOnlyCopyError(error)
+        : error;
     }
     this.upstream = upstream;
     await this.launch('replica', DEFAULT_START_TIMEOUT_MS, 'start_failed');
@@ -321,10 +333,13 @@ export class PostgresLifecycle {
 
   /**
    * Re-points a replica at `connUrl` (a member, or with `standby.remote` a standby cluster's remote
-   * primary) by a configuration reload; a primary is demoted first.
+   * primary, or none when it is fed by restore_command alone) by a configuration reload; a primary is
+   * demoted first.
    */
-  async follow(connUrl: string, standby?: StandbyUpstream): Promise<void> {
+  async follow(connUrl: string | undefined, standby?: StandbyUpstream): Promise<void> {
     const upstream = this.upstreamFor(connUrl, standby);
+    if (!upstream)
+      throw new LifecycleRefusal('nothing to follow: neither an upstream nor an archive');
     if (!this.running || !(await this.inRecovery())) {
       const wasPrimary = this.running;
       if (this.running) await this.shutdown('fast');
@@ -344,9 +359,13 @@ export class PostgresLifecycle {
    * pg_rewind from `sourceConnUrl` (a no-op when the timelines have not diverged), then start as its
    * replica. As Patroni: with `use_pg_rewind` off, or when pg_rewind fails, the member clones anew if
    * `remove_data_directory_on_diverged_timelines` (or, for a failure, `..._on_rewind_failure`) is set,
-   * and stays as it is otherwise.
+   * and stays as it is otherwise. In a standby cluster (`standby`) the rewound member starts with
+   * standby_cluster's restore_command, as it follows.
    */
-  async rewind(sourceConnUrl: string): Promise<'rewound' | 'reinitialized'> {
+  async rewind(
+    sourceConnUrl: string,
+    standby?: StandbyUpstream,
+  ): Promise<'rewound' | 'reinitialized'> {
     const {
       use_pg_rewind: usePgRewind,
       remove_data_directory_on_rewind_failure: removeOnFailure,
@@ -396,7 +415,7 @@ export class PostgresLifecycle {
     // pg_rewind copies the source's configuration files: natroni's are written again.
     await this.files.keepBaseConfig();
     this.deps.machine.setRole('demoted');
-    await this.startAsReplica(this.upstreamFor(sourceConnUrl));
+    await this.startAsReplica(this.upstreamFor(sourceConnUrl, standby));
     void this.callback('on_role_change');
     return 'rewound';
   }
@@ -404,11 +423,24 @@ export class PostgresLifecycle {
   /**
    * Stops PostgreSQL (immediate) and creates the replica anew from `sourceConnUrl`. As in Patroni, the
    * data directory is left to the methods: basebackup and the custom methods empty it, those with
-   * `keep_data` (a pgBackRest `--delta` restore) reuse it.
+   * `keep_data` (a pgBackRest `--delta` restore) reuse it. In a standby cluster the member cascades
+   * from the standby leader, with standby_cluster's methods and restore_command.
    */
   async reinitialize(sourceConnUrl: string, fromLeader = false): Promise<string> {
     if (this.running) await this.shutdown('immediate');
-    return this.createReplica(sourceConnUrl, fromLeader);
+    return this.createReplica(sourceConnUrl, fromLeader, this.cascadeUpstream());
+  }
+
+  /** What a member of a standby cluster streaming from its standby leader is given, if it is one. */
+  private cascadeUpstream(): StandbyUpstream | undefined {
+    const standby = this.deps.cluster.standbyCluster;
+    if (!standby) return undefined;
+    return create(StandbyUpstreamSchema, {
+      remote: false,
+      restoreCommand: standby.restoreCommand ?? '',
+      archiveCleanupCommand: standby.archiveCleanupCommand ?? '',
+      createReplicaMethods: [...standby.createReplicaMethods],
+    });
   }
 
   /** Self-fencing: immediate stop, then read-only (standby.signal) with the last known upstream. */
@@ -574,28 +606,42 @@ export class PostgresLifecycle {
   /**
    * Where and how to stream from `connUrl`. A standby cluster's remote primary is streamed from
    * through standby_cluster's `primary_slot_name` only; restore_command applies to every member of a
-   * standby cluster and recovery_min_apply_delay to its standby leader.
+   * standby cluster and recovery_min_apply_delay to its standby leader. Without `connUrl`, only a
+   * standby leader fed by restore_command has an upstream: the archive.
    */
-  private upstreamFor(connUrl: string, standby?: StandbyUpstream): UpstreamSettings {
+  private upstreamFor(connUrl: string, standby?: StandbyUpstream): UpstreamSettings;
+  private upstreamFor(
+    connUrl: string | undefined,
+    standby?: StandbyUpstream,
+  ): UpstreamSettings | undefined;
+  private upstreamFor(
+    connUrl: string | undefined,
+    standby?: StandbyUpstream,
+  ): UpstreamSettings | undefined {
     const restoreCommand = standby?.restoreCommand || undefined;
+    const archiveCleanupCommand = standby?.archiveCleanupCommand || undefined;
     if (standby?.remote) {
       return {
         connUrl,
         remote: true,
         slotName: standby.primarySlotName || undefined,
         restoreCommand,
+        archiveCleanupCommand,
         recoveryMinApplyDelay: standby.recoveryMinApplyDelay || undefined,
       };
     }
+    if (connUrl === undefined) return undefined;
     return {
       connUrl,
       slotName: this.deps.cluster.useSlots ? slotNameForMember(this.config.name) : undefined,
       restoreCommand,
+      archiveCleanupCommand,
     };
   }
 
   private async ensureSlot(upstream: UpstreamSettings): Promise<void> {
-    if (upstream.slotName === undefined || upstream.remote) return;
+    if (upstream.slotName === undefined || upstream.remote || upstream.connUrl === undefined)
+      return;
     await ensureReplicationSlot(this.config, this.deps.osUser, upstream.connUrl, upstream.slotName);
   }
 
@@ -622,6 +668,18 @@ export class PostgresLifecycle {
   private callback(action: CallbackAction): Promise<void> {
     return this.deps.callbacks.enqueue(action, callbackRole(this.deps.machine.role));
   }
+}
+
+/**
+ * The standby leader of a standby cluster without `host` has no remote to run pg_basebackup against:
+ * only a method with `no_leader` (a restore from a backup) can copy it.
+ */
+function archiveOnlyCopyError(error: unknown): Error {
+  if (!(error instanceof ReplicaCreationError) || error.tried.length > 0)
+    return error instanceof Error ? error : new Error(String(error));
+  return new Error(
+    'standby_cluster names no host to copy the remote primary from: the standby leader needs a method of standby_cluster.create_replica_methods with no_leader (a restore from a backup), as basebackup needs a host',
+  );
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConnEndpoint } from '../../../../libs/domain/src/index.ts';
 import type { OsUser } from './os-user.ts';
 
 /** A pgpass line's field: `:` and `\` are escaped with a backslash. */
@@ -9,12 +10,16 @@ function pgpassField(value: string): string {
 }
 
 /**
- * Runs `use` with a private pgpass file holding one password for `host:port`, readable by the PostgreSQL
+ * Runs `use` with a private pgpass file holding the password for each `host:port`, readable by the PostgreSQL
  * OS user only, as Patroni gives its replica methods: the connection string they receive carries no
  * password, and PGPASSFILE names the file. The file is removed afterwards.
  */
 export async function withPgpassFile<T>(
-  entry: { host: string; port: string; username: string; password: string | undefined },
+  entry: {
+    endpoints: readonly ConnEndpoint[];
+    username: string;
+    password: string | undefined;
+  },
   osUser: OsUser,
   use: (env: Record<string, string>) => Promise<T>,
 ): Promise<T> {
@@ -23,8 +28,11 @@ export async function withPgpassFile<T>(
   try {
     await chown(dir, osUser.uid, osUser.gid);
     const file = join(dir, 'pgpass');
-    const line = [entry.host, entry.port, '*', entry.username, entry.password].map(pgpassField);
-    await writeFile(file, `${line.join(':')}\n`, { mode: 0o600 });
+    const { username, password } = entry;
+    const lines = entry.endpoints.map(({ host, port }) =>
+      [host, port, '*', username, password].map(pgpassField).join(':'),
+    );
+    await writeFile(file, lines.map((line) => `${line}\n`).join(''), { mode: 0o600 });
     await chown(file, osUser.uid, osUser.gid);
     return await use({ PGPASSFILE: file });
   } finally {

@@ -1,15 +1,21 @@
+import { parseConnUrl } from '../../../../libs/domain/src/index.ts';
 import type { MemberConfig, ParameterValue } from '../../../../libs/member-config/src/index.ts';
 
-/** What makes a member a replica: the upstream it streams from. */
+/** What makes a member a replica: the upstream it streams from, or the archive it replays. */
 export interface UpstreamSettings {
-  /** libpq URL of the upstream member (its conn_url), e.g. postgres://127.0.0.1:5433/postgres. */
-  readonly connUrl: string;
+  /**
+   * libpq URL of the upstream member (its conn_url), e.g. postgres://127.0.0.1:5433/postgres; none for
+   * the standby leader of a standby cluster fed by restore_command alone.
+   */
+  readonly connUrl: string | undefined;
   /** Physical slot on the upstream, when use_slots is on (or standby_cluster names one). */
   readonly slotName?: string;
   /** A standby cluster's remote primary, where natroni never creates a slot. */
   readonly remote?: boolean;
   /** standby_cluster's `restore_command`, for every member of a standby cluster. */
   readonly restoreCommand?: string;
+  /** standby_cluster's `archive_cleanup_command`, for every member of a standby cluster. */
+  readonly archiveCleanupCommand?: string;
   /** standby_cluster's `recovery_min_apply_delay`, for the standby leader. */
   readonly recoveryMinApplyDelay?: string;
 }
@@ -34,22 +40,27 @@ export function splitHostPort(address: string, what: string): { host: string; po
   return { host: address.slice(0, separator), port };
 }
 
-/** A libpq keyword/value connection string for `primary_conninfo` or pg_rewind's source. */
+/**
+ * A libpq keyword/value connection string for `primary_conninfo`, pg_basebackup or pg_rewind's source.
+ * A URL with several hosts gives libpq all of them, each with its port, and keeps the URL's
+ * `target_session_attrs`.
+ */
 export function conninfo(
   connUrl: string,
   user: { username: string; password?: string },
   applicationName?: string,
 ): string {
-  const url = new URL(connUrl);
+  const target = parseConnUrl(connUrl);
   const pairs: [string, string][] = [
-    ['host', url.hostname.replace(/^\[|\]$/g, '')],
-    ['port', url.port || '5432'],
+    ['host', target.endpoints.map((endpoint) => endpoint.host).join(',')],
+    ['port', target.endpoints.map((endpoint) => endpoint.port).join(',')],
     ['user', user.username],
   ];
   if (user.password !== undefined) pairs.push(['password', user.password]);
   if (applicationName !== undefined) pairs.push(['application_name', applicationName]);
-  const database = decodeURIComponent(url.pathname.slice(1));
-  if (database !== '') pairs.push(['dbname', database]);
+  if (target.dbname !== '') pairs.push(['dbname', target.dbname]);
+  const sessionAttributes = target.parameters['target_session_attrs'];
+  if (sessionAttributes !== undefined) pairs.push(['target_session_attrs', sessionAttributes]);
   return pairs.map(([key, value]) => `${key}=${quoteConninfoValue(value)}`).join(' ');
 }
 
@@ -80,10 +91,14 @@ export function postgresParameters(
   ]);
   if (upstream) {
     const replication = config.postgresql.authentication.replication;
-    parameters.set('primary_conninfo', conninfo(upstream.connUrl, replication, config.name));
-    if (upstream.slotName !== undefined) parameters.set('primary_slot_name', upstream.slotName);
+    if (upstream.connUrl !== undefined) {
+      parameters.set('primary_conninfo', conninfo(upstream.connUrl, replication, config.name));
+      if (upstream.slotName !== undefined) parameters.set('primary_slot_name', upstream.slotName);
+    }
     if (upstream.restoreCommand !== undefined)
       parameters.set('restore_command', upstream.restoreCommand);
+    if (upstream.archiveCleanupCommand !== undefined)
+      parameters.set('archive_cleanup_command', upstream.archiveCleanupCommand);
     if (upstream.recoveryMinApplyDelay !== undefined)
       parameters.set('recovery_min_apply_delay', upstream.recoveryMinApplyDelay);
     parameters.set('recovery_target_timeline', 'latest');

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import {
   BASEBACKUP_METHOD,
   basebackupArguments,
+  parseConnUrl,
   replicaMethodCall,
   replicaMethodOrder,
 } from '../../../../libs/domain/src/index.ts';
@@ -94,34 +95,43 @@ export class ReplicaCreationError extends Error {
   }
 }
 
+/** Which replica creation methods a copy may use. */
+export interface ReplicaMethodChoice {
+  /**
+   * `postgresql.create_replica_methods`, or in a standby cluster `standby_cluster.create_replica_methods`
+   * (both name sections of `postgresql`); empty means basebackup alone.
+   */
+  readonly methods: readonly string[];
+  /** A reinitialize `--from-leader`: basebackup alone. */
+  readonly fromLeader: boolean;
+}
+
 /**
- * Patroni's `create_replica`: each method of `create_replica_methods` in turn (basebackup when none is
- * configured, and alone for a reinitialize from the leader) until one succeeds. A custom method runs in
- * an emptied data directory unless `keep_data`, and the directory is emptied again after it fails.
- * Returns the method that created the replica.
+ * Patroni's `create_replica`: each method in turn (basebackup when none is configured, and alone for a
+ * reinitialize from the leader) until one succeeds. A custom method runs in an emptied data directory
+ * unless `keep_data`, and the directory is emptied again after it fails. Returns the method that
+ * created the replica.
  */
 export async function createReplica(
   config: MemberConfig,
   osUser: OsUser,
   source: ReplicaSource | undefined,
-  fromLeader: boolean,
+  choice: ReplicaMethodChoice,
 ): Promise<string> {
   const logger = new Logger('ReplicaCreation');
   const { data_dir: dataDir, replica_method_options: options } = config.postgresql;
   const methods = replicaMethodOrder({
-    methods: config.postgresql.create_replica_methods,
+    methods: choice.methods,
     options,
     withSource: source !== undefined,
-    fromLeader,
+    fromLeader: choice.fromLeader,
   });
   const failures: string[] = [];
   const replication = config.postgresql.authentication.replication;
-  const url = source ? new URL(source.connUrl) : undefined;
   const pgpassEntry = {
-    host: url?.hostname.replace(/^\[|\]$/g, '') ?? '',
-    port: url?.port || '5432',
+    endpoints: source ? parseConnUrl(source.connUrl).endpoints : [],
     username: replication.username,
-    password: url ? replication.password : undefined,
+    password: source ? replication.password : undefined,
   };
   const connstring = source ? conninfo(source.connUrl, { username: replication.username }) : '';
   for (const method of methods) {

@@ -1,5 +1,5 @@
 import type { OwnPostgres } from './leader-step.ts';
-import { remotePrimaryName, type StandbyCluster } from './standby-cluster.ts';
+import { remoteSourceName, type StandbyCluster } from './standby-cluster.ts';
 
 /**
  * What a member that does not hold the lease does in one HA cycle while another member leads
@@ -63,7 +63,7 @@ export function followerStep(facts: FollowerFacts): FollowerStep {
   const lease = `lease term ${leader.term}`;
   const cascading = standby !== undefined;
   const whom = cascading
-    ? `standby leader ${leader.member}: ${lease}, cascading from remote primary ${remotePrimaryName(standby)}`
+    ? `standby leader ${leader.member}: ${lease}, cascading from ${remoteSourceName(standby)}`
     : `${leader.member}: ${lease}`;
   if (!facts.leaderConnUrl) {
     return {

@@ -62,7 +62,7 @@ export {
 } from './follower-step.ts';
 export { CYCLE_REPORT_REPEAT_MS, cycleReportDue, type CycleReport } from './cycle-report.ts';
 export {
-  remotePrimaryName,
+  remoteSourceName,
   remotePrimaryUrl,
   standbyClusterOf,
   type StandbyCluster,

@@ -1,4 +1,4 @@
-import { remotePrimaryName, type StandbyCluster } from './standby-cluster.ts';
+import { remoteSourceName, type StandbyCluster } from './standby-cluster.ts';
 
 /**
  * What the lease holder does in one HA cycle (Patroni's `process_healthy_cluster` for the lock
@@ -64,7 +64,7 @@ function standbyLeaderStep(
   { member, term, postgres, followsRemote }: LeaderFacts,
   standby: StandbyCluster,
 ): LeaderStep {
-  const remote = remotePrimaryName(standby);
+  const remote = remoteSourceName(standby);
   if (postgres.state === 'starting' || postgres.state === 'stopping') {
     return {
       step: 'wait',
@@ -74,20 +74,20 @@ function standbyLeaderStep(
   if (runsAsPrimary(postgres)) {
     return {
       step: 'follow_remote',
-      sentence: `demoting ${member}: cannot be a real primary in standby cluster; following remote primary ${remote}, lease term ${term}`,
+      sentence: `demoting ${member}: cannot be a real primary in standby cluster; following ${remote}, lease term ${term}`,
     };
   }
   if (postgres.state === 'running' && followsRemote === true) {
     return {
       step: 'lead_standby',
-      sentence: `no action: ${member} is the standby leader with lease term ${term}, following remote primary ${remote}`,
+      sentence: `no action: ${member} is the standby leader with lease term ${term}, following ${remote}`,
     };
   }
   return {
     step: 'follow_remote',
     sentence:
       postgres.state === 'running'
-        ? `promoted ${member} to a standby leader: it holds lease term ${term}; following remote primary ${remote}`
-        : `starting ${member} as the standby leader under lease term ${term}, following remote primary ${remote}`,
+        ? `promoted ${member} to a standby leader: it holds lease term ${term}; following ${remote}`
+        : `starting ${member} as the standby leader under lease term ${term}, following ${remote}`,
   };
 }

@@ -72,20 +72,21 @@ export function quorumCommitProblem(memberCount: number | undefined): string | u
 
 /**
  * Patroni's schema of `standby_cluster`: at least one of `host`, `port` and `restore_command`, each
- * reported as Patroni's validator does when all are missing; `port` an integer up to 65535. natroni
- * follows a remote primary by its `host` only (not from an archive alone), so a section without a host
- * is refused rather than accepted and ignored.
+ * reported as Patroni's validator does when all are missing; `port` an integer up to 65535;
+ * `create_replica_methods` a list of names.
  */
 export function standbyClusterProblems(section: Readonly<Record<string, unknown>>): string[] {
   const keys = ['host', 'port', 'restore_command'];
   if (!keys.some((key) => section[key] !== undefined && section[key] !== null))
     return keys.map((key) => `standby_cluster.${key} is not defined.`);
   const problems: string[] = [];
-  if (section['host'] === undefined || section['host'] === null)
-    problems.push(
-      'standby_cluster.host is not defined: this natroni version follows a remote primary by host only',
-    );
-  for (const key of ['host', 'restore_command', 'primary_slot_name', 'recovery_min_apply_delay']) {
+  for (const key of [
+    'host',
+    'restore_command',
+    'archive_cleanup_command',
+    'primary_slot_name',
+    'recovery_min_apply_delay',
+  ]) {
     const value = section[key];
     if (value !== undefined && value !== null && typeof value !== 'string')
       problems.push(`standby_cluster.${key} is not a string`);
@@ -97,6 +98,13 @@ export function standbyClusterProblems(section: Readonly<Record<string, unknown>
     !(typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65_535)
   )
     problems.push('standby_cluster.port is not an integer from 0 to 65535');
+  const methods = section['create_replica_methods'];
+  if (
+    methods !== undefined &&
+    methods !== null &&
+    !(Array.isArray(methods) && methods.every((method) => typeof method === 'string'))
+  )
+    problems.push('standby_cluster.create_replica_methods is not a list of strings');
   return problems;
 }
 
