@@ -37,6 +37,7 @@ import {
   followerStep,
   leaderRaceVerdict,
   leaderStep,
+  quorumHandover,
   quorumOverlaps,
   quorumStandbyNames,
   quorumTransitions,
@@ -323,6 +324,19 @@ Deno.test('quorum commit: every prefix of the transitions keeps the overlap rule
     quorumStandbyNames({ numsync: 2, names: ['pg3', 'pg2'] }, undefined),
     'ANY 2 ("pg2","pg3")',
   );
+});
+
+Deno.test('quorum commit: the handover before a promotion keeps the overlap rule', () => {
+  const pool = ['pg1', 'pg2', 'pg4'];
+  for (let bits = 1; bits < 1 << 3; bits++) {
+    const voters = pool.filter((_, index) => (bits >> index) & 1);
+    for (let quorum = 0; quorum < voters.length; quorum++) {
+      const handover = quorumHandover({ leader: 'pg3', quorum, voters }, 'pg1');
+      strictEqual(handover?.key.leader, 'pg1', JSON.stringify({ voters, quorum }));
+      strictEqual(handover.key.voters.includes('pg3'), true);
+      strictEqual(quorumOverlaps(handover.key, handover.standbyNames), true);
+    }
+  }
 });
 
 Deno.test('quorum commit: a leader needs quorum votes from voters not ahead', () => {

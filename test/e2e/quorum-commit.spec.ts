@@ -131,7 +131,7 @@ test(`quorum commit: ${KILLS} kills of the primary's node at random moments lose
       timeoutMs: 20_000,
       what: `an acknowledged write before kill ${kill}`,
     });
-    // Until a new leader has named its voters, only it may take the lease back (docs/quorum-commit.md).
+    // The winner names its voters before its promotion (docs/quorum-commit.md); this waits for the key.
     await votersNamedBy(primary);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 1_500));
     const old = cluster.member(primary);
@@ -143,8 +143,8 @@ test(`quorum commit: ${KILLS} kills of the primary's node at random moments lose
     try {
       next = await onePrimary(`another primary after kill ${kill}`, TTL_SECONDS * 3_000);
     } catch {
-      // The new leader fell before naming its voters: only the member the sync key names as leader
-      // may take the lease back, once its node is back.
+      // Right after a failover the former leader is a voter: while it is still coming back, the one
+      // standby left lacks its vote, and the killed leader takes the lease back once its node returns.
       stuck.push(kill);
     }
     await Promise.all([cluster.restart(old, 'agent'), cluster.restart(old, 'election')]);

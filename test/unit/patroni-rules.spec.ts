@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import {
   decideFailover,
+  offeredCandidates,
   decideRestart,
   healthVerdict,
   hostAndPort,
@@ -155,6 +156,60 @@ describe('switchover and failover decisions', () => {
       code: 412,
       message: 'switchover is not possible: no good candidates have been found',
     });
+  });
+});
+
+describe('switchover candidates under quorum commit', () => {
+  const quorum: FailoverContext = {
+    paused: false,
+    nowMs: NOW,
+    leaderName: 'pg1',
+    synchronousMode: 'quorum',
+    syncStandbys: ['pg2'],
+    members: ['pg1', 'pg2', 'pg3'].map((name) => ({
+      name,
+      hasApiUrl: true,
+      reachable: true,
+      noFailover: false,
+    })),
+  };
+
+  it('takes a switchover only to one of the sync key voters', () => {
+    expect(decideFailover('switchover', { leader: 'pg1', candidate: 'pg3' }, quorum)).toEqual({
+      ok: false,
+      code: 412,
+      message: 'candidate name does not match with sync_standby',
+    });
+    expect(decideFailover('switchover', { leader: 'pg1', candidate: 'pg2' }, quorum)).toMatchObject(
+      { ok: true, candidate: 'pg2' },
+    );
+    expect(
+      decideFailover('switchover', { leader: 'pg1' }, { ...quorum, syncStandbys: [] }),
+    ).toMatchObject({
+      code: 412,
+      message: 'switchover is not possible: can not find sync_standby',
+    });
+  });
+
+  it('takes a failover to any healthy member', () => {
+    expect(decideFailover('failover', { candidate: 'pg3' }, quorum)).toMatchObject({
+      ok: true,
+      action: 'failover',
+      candidate: 'pg3',
+    });
+  });
+
+  it('offers natronictl the voters for a switchover and every member for a failover', () => {
+    const listed = [
+      { name: 'pg1', role: 'leader', noFailover: false },
+      { name: 'pg2', role: 'quorum_standby', noFailover: false },
+      { name: 'pg3', role: 'replica', noFailover: false },
+      { name: 'pg4', role: 'quorum_standby', noFailover: true },
+    ];
+    expect(offeredCandidates('switchover', listed, 'pg1')).toEqual(['pg2']);
+    expect(offeredCandidates('failover', listed, 'pg1')).toEqual(['pg2', 'pg3']);
+    const withoutQuorum = listed.map((member) => ({ ...member, role: 'replica' }));
+    expect(offeredCandidates('switchover', withoutQuorum, 'pg1')).toEqual(['pg2', 'pg3']);
   });
 });
 

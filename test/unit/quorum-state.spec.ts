@@ -1,4 +1,5 @@
 import {
+  quorumHandover,
   quorumOverlaps,
   quorumStandbyNames,
   quorumTransitions,
@@ -153,6 +154,69 @@ describe('quorum commit transitions', () => {
     expect(quorumStandbyNames({ numsync: 0, names: [] }, 'placeholder')).toBe(
       'ANY 1 ("placeholder")',
     );
+  });
+});
+
+/** A valid key of a former leader pg3, and pg1 winning the race with the given standbys active. */
+function generatedHandover(seed: number): { key: QuorumKey; facts: Omit<QuorumFacts, 'key'> } {
+  const next = generator(seed);
+  const voters = ['pg1', ...subset(next)].filter((name) => name !== 'pg3');
+  const key: QuorumKey = { leader: 'pg3', quorum: next(voters.length), voters };
+  const active = subset(next).filter((name) => name !== 'pg1');
+  return {
+    key,
+    facts: {
+      me: 'pg1',
+      standbyNames: { numsync: 0, names: [] },
+      confirmed: 0,
+      active,
+      wanted: 1 + next(3),
+    },
+  };
+}
+
+describe('quorum handover before promotion', () => {
+  it('puts the winner in the leader place and the former leader among the voters', () => {
+    expect(quorumHandover({ leader: 'pg1', quorum: 1, voters: ['pg2', 'pg3'] }, 'pg2')).toEqual({
+      key: { leader: 'pg2', quorum: 1, voters: ['pg1', 'pg3'] },
+      standbyNames: { numsync: 1, names: ['pg1', 'pg3'] },
+    });
+    expect(quorumHandover({ leader: 'pg1', quorum: 1, voters: ['pg2', 'pg3'] }, 'pg4')).toEqual({
+      key: { leader: 'pg4', quorum: 1, voters: ['pg1', 'pg2', 'pg3'] },
+      standbyNames: { numsync: 2, names: ['pg1', 'pg2', 'pg3'] },
+    });
+  });
+
+  it('leaves a key of its own or without voters to the leader cycles', () => {
+    expect(quorumHandover({ leader: 'pg1', quorum: 0, voters: ['pg2'] }, 'pg1')).toBeUndefined();
+    expect(quorumHandover({ leader: 'pg1', quorum: 0, voters: [] }, 'pg2')).toBeUndefined();
+    expect(quorumHandover(undefined, 'pg2')).toBeUndefined();
+  });
+
+  it('keeps voters and the overlap rule from the promotion on, over generated states', () => {
+    for (let seed = 1; seed <= 3000; seed++) {
+      const { key, facts } = generatedHandover(seed);
+      const handover = quorumHandover(key, 'pg1');
+      if (!handover) throw new Error(`seed ${seed}: no handover from ${JSON.stringify(key)}`);
+      expect(quorumOverlaps(handover.key, handover.standbyNames)).toBe(true);
+      expect(handover.key.voters).toContain('pg3');
+      expect(handover.key.voters).not.toContain('pg1');
+      let state: QuorumFacts = { ...facts, key: handover.key, standbyNames: handover.standbyNames };
+      for (let cycle = 0; cycle < 3; cycle++) {
+        const applied = applyChecked(state, seed);
+        if (cycle === 0 && state.active.length > 0 && applied.key.voters.length === 0) {
+          throw new Error(`seed ${seed}: the first cycle after the promotion dropped every voter`);
+        }
+        state = {
+          ...state,
+          key: applied.key,
+          standbyNames: applied.names,
+          confirmed: applied.names.names.length,
+        };
+      }
+      const active = [...facts.active].sort();
+      expect({ seed, voters: state.key?.voters }).toEqual({ seed, voters: active });
+    }
   });
 });
 

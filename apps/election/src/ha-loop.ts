@@ -235,7 +235,14 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
       if (runsAsPrimary(mine) && !standbyClusterOf(view.config?.value.standbyCluster)) {
         const switchover = await handleFailoverKey(context, view, mine, hold, timings);
         if (switchover.handled) return { sentence: switchover.sentence, nextInMs: 0 };
-        const step = await actAsLeader(context, view, mine, hold, this.standbyLeader);
+        const step = await actAsLeader(
+          context,
+          view,
+          mine,
+          hold,
+          this.standbyLeader,
+          this.synchronous,
+        );
         await this.synchronous.maintain(view, mine, hold);
         await this.membership.observe(view, hold, timings.ttlMs);
         await this.configChanges.observe(view, hold);
@@ -244,7 +251,9 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         return { sentence: step.sentence, nextInMs: switchover.wakeInMs };
       }
       return {
-        sentence: (await actAsLeader(context, view, mine, hold, this.standbyLeader)).sentence,
+        sentence: (
+          await actAsLeader(context, view, mine, hold, this.standbyLeader, this.synchronous)
+        ).sentence,
       };
     }
     const leader = this.liveLeader(timings.ttlMs);
@@ -265,7 +274,14 @@ export class HaLoop implements OnApplicationBootstrap, OnApplicationShutdown {
         sentence: `not racing for the lease: ${granted} confirmed its leadership by a failsafe notice within ttl`,
       };
     }
-    const race = await raceForLease(context, view, mine, timings, this.standbyLeader);
+    const race = await raceForLease(
+      context,
+      view,
+      mine,
+      timings,
+      this.standbyLeader,
+      this.synchronous,
+    );
     return {
       sentence: race.sentence,
       nextInMs: race.retryAt === undefined ? undefined : msUntil(race.retryAt, performance.now()),

@@ -11,6 +11,7 @@ import { recordPromotion } from './cluster-history.ts';
 import { announce, type ElectionContext } from './election-context.ts';
 import { walPositionOf } from './peer-probe.ts';
 import type { StandbyLeaderDuties } from './standby-leader-duties.ts';
+import type { SynchronousReplication } from './synchronous-replication.ts';
 
 /**
  * What the lease holder does each cycle (docs/ha.md): leaderStep's verdict turned into the agent's
@@ -25,6 +26,7 @@ export async function actAsLeader(
   mine: MemberStatus,
   hold: LeaseHold,
   standbyLeader: StandbyLeaderDuties,
+  synchronous: SynchronousReplication,
 ): Promise<LeaderStep> {
   const { member, logger } = context;
   const standby = standbyClusterOf(view.config?.value.standbyCluster);
@@ -51,7 +53,7 @@ export async function actAsLeader(
       break;
     }
     case 'promote':
-      await promote(context, view, mine, hold, performance.now());
+      await promote(context, view, mine, hold, performance.now(), synchronous);
       break;
     case 'wait':
       break;
@@ -77,8 +79,14 @@ export async function promote(
   mine: MemberStatus,
   hold: LeaseHold,
   since: number,
+  synchronous: SynchronousReplication,
 ): Promise<boolean> {
   const { member, logger } = context;
+  const postponed = await synchronous.prepareQuorumPromotion(view, hold);
+  if (postponed !== undefined) {
+    logger.warn({ msg: `not promoting ${member} yet: ${postponed}`, term: hold.term });
+    return false;
+  }
   const previousLeader = view.leader?.value.member ?? '';
   const switchWalPosition = walPositionOf(mine);
   const reply = await context.agents.of(member).promote(hold.term);

@@ -23,6 +23,7 @@ import {
 import { promote } from './leader-duties.ts';
 import { participantOf, probeMembers, walPositionOf } from './peer-probe.ts';
 import type { StandbyLeaderDuties } from './standby-leader-duties.ts';
+import type { SynchronousReplication } from './synchronous-replication.ts';
 
 export interface RaceOutcome {
   readonly sentence: string;
@@ -41,6 +42,7 @@ export async function raceForLease(
   mine: MemberStatus,
   timings: HaTimings,
   standbyLeader: StandbyLeaderDuties,
+  synchronous: SynchronousReplication,
 ): Promise<RaceOutcome> {
   const { member, logger, lease } = context;
   if (isPaused(view)) return { sentence: 'PAUSE: no leader, and replicas never race in pause' };
@@ -114,7 +116,7 @@ export async function raceForLease(
     term: result.term,
     peers: peers.map((peer) => `${peer.name}@${peer.walPosition}`),
   });
-  const promoted = await promote(context, view, mine, result, since);
+  const promoted = await promote(context, view, mine, result, since, synchronous);
   const failoverEntry = view.failover;
   if (promoted && failoverEntry) {
     await context.store

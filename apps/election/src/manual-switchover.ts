@@ -15,6 +15,7 @@ import {
   announce,
   isPaused,
   memberInMaintenance,
+  quorumKeyOf,
   syncMembersOf,
   viewWhere,
   type ElectionContext,
@@ -83,7 +84,8 @@ export async function handleFailoverKey(
     peers,
     leaderWalPosition: walPositionOf(mine),
     maximumLagOnFailover: timings.maximumLagOnFailover,
-    syncStandbys: syncMembersOf(view),
+    // Under quorum commit a switchover goes to one of the key's voters, a failover to any member.
+    syncStandbys: syncMembersOf(view) ?? (request.leader ? quorumKeyOf(view)?.voters : undefined),
   });
   const details = {
     leader: member,

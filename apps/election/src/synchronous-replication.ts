@@ -11,6 +11,7 @@ import {
 import {
   chooseSyncStandbys,
   confirmedSyncStandbys,
+  quorumHandover,
   quorumStandbyNames,
   quorumTransitions,
   STRICT_SYNC_PLACEHOLDER,
@@ -122,6 +123,32 @@ export class SynchronousReplication {
       revision = await this.writeQuorumKey(transition, revision);
       if (revision === undefined) return;
     }
+  }
+
+  /**
+   * Before the winner of a leader race is promoted in quorum mode (docs/quorum-commit.md): the `sync`
+   * key by compare-and-set names it as leader and the former leader among the voters, and PostgreSQL
+   * waits for those voters, so that the key has voters from the promotion on. Returns why the
+   * promotion must wait, or undefined.
+   */
+  async prepareQuorumPromotion(view: ClusterView, hold: LeaseHold): Promise<string | undefined> {
+    const { member } = this.context;
+    if (synchronousModeOf(view.config?.value) !== 'quorum') return undefined;
+    const handover = quorumHandover(quorumKeyOf(view), member);
+    if (!handover) return undefined;
+    const written = await this.writeQuorumKey(
+      { kind: 'sync_key', ...handover.key },
+      view.sync?.revision,
+    );
+    if (written === undefined) return 'the sync key was changed by another member';
+    const strict = view.config?.value.synchronousModeStrict === true;
+    const value = quorumStandbyNames(
+      handover.standbyNames,
+      strict ? STRICT_SYNC_PLACEHOLDER : undefined,
+    );
+    if (!(await this.apply(hold, value))) return 'the agent refused synchronous_standby_names';
+    this.named = { term: hold.term, ...handover.standbyNames, namedAt: undefined };
+    return undefined;
   }
 
   /** The new revision, or undefined when another writer changed the key first. */

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { postgresVersionProblem } from '../../../../libs/domain/src/index.ts';
+import { offeredCandidates, postgresVersionProblem } from '../../../../libs/domain/src/index.ts';
 import {
   cliContext,
   fetchCluster,
@@ -121,10 +121,12 @@ async function switchoverOrFailover(
     if (fromLeader !== leader)
       throw new CliFailure(`Member ${fromLeader} is not the leader of cluster ${name}`);
   }
-  const candidates = cluster.members
-    .filter((member) => member.name !== leader && member.tags?.['nofailover'] !== true)
-    .map((member) => member.name)
-    .sort();
+  const listed = cluster.members.map((member) => ({
+    name: member.name,
+    role: member.role,
+    noFailover: member.tags?.['nofailover'] === true,
+  }));
+  const candidates = offeredCandidates(action, listed, leader);
   if (candidates.length === 0) throw new CliFailure(`No candidates found to ${action} to`);
   let candidate = options.candidate;
   if (candidate === undefined && !force)
@@ -137,11 +139,15 @@ async function switchoverOrFailover(
   if (candidate && !candidates.includes(candidate)) {
     if (candidate === leader)
       throw new CliFailure(`Member ${candidate} is already the leader of cluster ${name}`);
+    if (offeredCandidates('failover', listed, leader).includes(candidate))
+      throw new CliFailure('candidate name does not match with sync_standby');
     throw new CliFailure(
       `Member ${candidate} does not exist in cluster ${name} or is tagged as nofailover`,
     );
   }
-  const syncStandbys = cluster.members.filter((member) => member.role === 'sync_standby');
+  const syncStandbys = cluster.members.filter(
+    (member) => member.role === 'sync_standby' || member.role === 'quorum_standby',
+  );
   if (
     !force &&
     action === 'failover' &&

@@ -17,6 +17,7 @@ export {
   type QuorumStandbyNames,
   type QuorumTransition,
 } from './quorum-state.ts';
+export { quorumHandover, type QuorumHandover } from './quorum-handover.ts';
 export {
   leaderRaceVerdict,
   quorumVerdict,

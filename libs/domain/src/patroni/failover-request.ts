@@ -94,13 +94,16 @@ function feasibilityProblem(
 ): string | undefined {
   if (leader && context.leaderName !== leader) return 'leader name does not match';
   const strictSync = context.synchronousMode === 'on';
+  // Under quorum commit only the `sync` key's voters may take a switchover, as Patroni 4's leader
+  // takes no other; a failover may go to any healthy member.
+  const syncOnly = strictSync || (context.synchronousMode === 'quorum' && action === 'switchover');
   let candidates: CandidateFacts[];
   if (candidate) {
-    if (action === 'switchover' && strictSync && !context.syncStandbys.includes(candidate))
+    if (action === 'switchover' && syncOnly && !context.syncStandbys.includes(candidate))
       return 'candidate name does not match with sync_standby';
     candidates = context.members.filter((member) => member.name === candidate);
     if (candidates.length === 0) return 'candidate does not exists';
-  } else if (strictSync) {
+  } else if (syncOnly) {
     candidates = context.members.filter((member) => context.syncStandbys.includes(member.name));
     if (candidates.length === 0) return `${action} is not possible: can not find sync_standby`;
   } else {
@@ -112,4 +115,27 @@ function feasibilityProblem(
   }
   if (candidates.some((member) => member.reachable && !member.noFailover)) return undefined;
   return `${action} is not possible: no good candidates have been found`;
+}
+
+/** A member as natronictl sees it in `/cluster`. */
+export interface ListedMember {
+  readonly name: string;
+  readonly role: string;
+  readonly noFailover: boolean;
+}
+
+/**
+ * The candidates natronictl offers: every member but the leader without `nofailover`; for a
+ * switchover under quorum commit (voters listed as `quorum_standby`), only the voters.
+ */
+export function offeredCandidates(
+  action: FailoverAction,
+  members: readonly ListedMember[],
+  leader: string | undefined,
+): string[] {
+  const eligible = members.filter((member) => member.name !== leader && !member.noFailover);
+  const voters = eligible.filter((member) => member.role === 'quorum_standby');
+  const quorumSwitchover =
+    action === 'switchover' && members.some((member) => member.role === 'quorum_standby');
+  return (quorumSwitchover ? voters : eligible).map((member) => member.name).sort();
 }
