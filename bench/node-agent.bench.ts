@@ -67,6 +67,7 @@ async function memberConfig(name: string, baseDir: string): Promise<MemberConfig
       dcs: {},
       method: 'initdb',
       initdb: [{ encoding: 'UTF8' }, { locale: 'C' }],
+      timeout: 120,
     },
     tags: {},
   };

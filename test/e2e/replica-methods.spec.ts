@@ -107,6 +107,8 @@ test('a custom bootstrap with recovery settings, post_init, and replicas created
           recovery_conf: { restore_command: 'false', recovery_target_timeline: 'latest' },
         },
         post_init: join(scriptDir, 'post-init.sh'),
+        // A restore of a real backup takes longer than the default bound of 120 s.
+        timeout: 3600,
       },
     },
   });

@@ -83,6 +83,7 @@ export async function memberConfig(
       dcs: {},
       method: 'initdb',
       initdb: [{ encoding: 'UTF8' }, { locale: 'C' }, 'no-sync'],
+      timeout: 120,
     },
     tags: {},
   };

@@ -171,6 +171,15 @@ describe('custom bootstrap and replica creation methods', () => {
     });
   });
 
+  test("the bootstrap's bound: 120 s unless bootstrap.timeout says otherwise, at least 30 s", () => {
+    expect(parseMemberConfig(minimal, {}, 'pg1.yml').bootstrap.timeout).toBe(120);
+    const long = { ...minimal, bootstrap: { ...withMethods.bootstrap, timeout: 14400 } };
+    expect(parseMemberConfig(long, {}, 'pg1.yml').bootstrap.timeout).toBe(14400);
+    expect(problemsOf({ ...minimal, bootstrap: { timeout: 5 } })).toEqual([
+      'bootstrap.timeout: must not be less than 30',
+    ]);
+  });
+
   test('initdb by default, and a section not named by create_replica_methods is an unknown key', () => {
     const config = parseMemberConfig(minimal, {}, 'pg1.yml');
     expect(config.bootstrap.method).toBe('initdb');

@@ -1,10 +1,10 @@
 /**
  * Bounds on the election's requests to its agent. They are generous: each covers the PostgreSQL work
  * behind the verb on a loaded machine, and a request that times out leaves the agent working on.
+ * The bootstrap's bound is the member's `bootstrap.timeout`.
  */
 export const AGENT_TIMEOUT_MS = {
   status: 1_000,
-  bootstrap: 120_000,
   clone: 600_000,
   start: 90_000,
   stop: 90_000,

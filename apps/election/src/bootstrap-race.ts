@@ -60,7 +60,7 @@ export async function raceToBootstrap(context: ElectionContext): Promise<string>
           ...sourceOfStandbyCopy(remotePrimaryUrl(standby)),
           standby: standbyUpstream(standby, true),
         })
-      : agent.bootstrap(grant.term)
+      : agent.bootstrap(grant.term, context.config.bootstrap.timeout * 1000)
   ).catch((error: unknown) => ({ ok: false, message: String(error), status: undefined }));
   if (!reply.ok) {
     // As Patroni: free the initialize key so that another member (or this one) can try again.

@@ -26,9 +26,9 @@ export class MemberAgent {
     return this.client.request(this.member, 'status', {}, timeoutMs);
   }
 
-  /** initdb under the lease `term` won by the bootstrap race. */
-  bootstrap(term: number): Promise<CommandReply> {
-    return this.client.request(this.member, 'bootstrap', { term }, AGENT_TIMEOUT_MS.bootstrap);
+  /** initdb or the custom bootstrap under the lease `term` won by the bootstrap race. */
+  bootstrap(term: number, timeoutMs: number): Promise<CommandReply> {
+    return this.client.request(this.member, 'bootstrap', { term }, timeoutMs);
   }
 
   clone(request: AgentRequest<'clone'>): Promise<CommandReply> {

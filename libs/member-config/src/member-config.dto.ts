@@ -185,6 +185,11 @@ class BootstrapDto {
 
   @IsOptional() @IsString() post_bootstrap?: string;
   @IsOptional() @IsString() post_init?: string;
+
+  @IsInt()
+  @Min(30)
+  @Max(86400)
+  timeout = 120;
 }
 
 /** The member configuration file, validated key by key (see member-config.ts for the meaning). */

@@ -97,6 +97,13 @@ export interface BootstrapConfig {
   readonly post_bootstrap?: string;
   /** Patroni's other name for `post_bootstrap`, used when `post_bootstrap` is not set. */
   readonly post_init?: string;
+  /**
+   * Seconds the election waits for the bootstrap (initdb, or the custom method, its recovery and
+   * `post_bootstrap`) before it frees the `initialize` key; a restore of a large backup needs hours. The
+   * node-agent gives up 10 s earlier, so that no two bootstraps overlap. Not a Patroni key: Patroni's
+   * bootstrap has no bound.
+   */
+  readonly timeout: number;
 }
 
 export type Tags = Readonly<Record<string, string | number | boolean>>;

@@ -49,10 +49,10 @@ const DEFAULT_START_TIMEOUT_MS = 60_000;
 const PROMOTE_TIMEOUT_S = 60;
 const REWIND_TIMEOUT_MS = 10 * 60_000;
 /**
- * A custom bootstrap, its command and the recovery after it, must end within this: the election waits
- * 120 s for a bootstrap before it frees the initialize key for another attempt.
+ * A custom bootstrap, its command and the recovery after it, must end this long before the election
+ * stops waiting for it (`bootstrap.timeout`) and frees the initialize key for another attempt.
  */
-const CUSTOM_BOOTSTRAP_TIMEOUT_MS = 110_000;
+const CUSTOM_BOOTSTRAP_MARGIN_MS = 10_000;
 const RECOVERY_POLL_MS = 100;
 /**
  * How often a start asks PostgreSQL whether it accepts connections. A start takes 0.1-0.3 s and is on
@@ -123,11 +123,12 @@ export class PostgresLifecycle {
     const { machine } = this.deps;
     const custom =
       this.config.bootstrap.method === 'initdb' ? undefined : this.config.bootstrap.method_options;
-    const deadline = performance.now() + CUSTOM_BOOTSTRAP_TIMEOUT_MS;
+    const timeoutMs = this.config.bootstrap.timeout * 1000 - CUSTOM_BOOTSTRAP_MARGIN_MS;
+    const deadline = performance.now() + timeoutMs;
     machine.set(custom ? 'custom_bootstrap' : 'initdb', 'uninitialized');
     try {
       if (custom) {
-        await runCustomBootstrap(this.config, this.deps.osUser, CUSTOM_BOOTSTRAP_TIMEOUT_MS);
+        await runCustomBootstrap(this.config, this.deps.osUser, timeoutMs);
         await this.prepareRestoredCluster(custom);
       } else {
         await runInitdb(this.config, this.deps.osUser);
@@ -143,7 +144,7 @@ export class PostgresLifecycle {
     try {
       if (custom) {
         await this.launch('replica', DEFAULT_START_TIMEOUT_MS, 'start_failed');
-        await this.awaitEndOfRecovery(deadline);
+        await this.awaitEndOfRecovery(deadline, timeoutMs);
         machine.setRole('primary');
         await this.files.setRecoverySignal(false);
         await this.writeConfiguration(undefined);
@@ -190,11 +191,11 @@ export class PostgresLifecycle {
     }
   }
 
-  private async awaitEndOfRecovery(deadline: number): Promise<void> {
+  private async awaitEndOfRecovery(deadline: number, timeoutMs: number): Promise<void> {
     while (await this.inRecovery()) {
       if (performance.now() > deadline)
         throw new Error(
-          `PostgreSQL was still in recovery after the custom bootstrap ${CUSTOM_BOOTSTRAP_TIMEOUT_MS} ms after it began`,
+          `PostgreSQL was still in recovery after the custom bootstrap ${timeoutMs} ms after it began`,
         );
       await sleep(RECOVERY_POLL_MS);
     }
