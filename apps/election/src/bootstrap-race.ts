@@ -12,7 +12,7 @@ import {
   standbyClusterOf,
 } from '../../../libs/domain/src/election/index.ts';
 import { announce, type ElectionContext } from './election-context.ts';
-import { standbyUpstream } from './standby-leader-duties.ts';
+import { standbyUpstream } from '../../../libs/agent-client/src/index.ts';
 
 /** The `bootstrap.dcs` section as the `config` key's message; unknown keys are dropped. */
 export function bootstrapConfig(context: ElectionContext): DynamicConfig {

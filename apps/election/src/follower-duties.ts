@@ -9,7 +9,7 @@ import {
 } from '../../../libs/domain/src/election/index.ts';
 import type { LeaseRecord, MemberStatus } from '../../../libs/proto/src/index.ts';
 import type { ElectionContext } from './election-context.ts';
-import { standbyUpstream } from './standby-leader-duties.ts';
+import { standbyUpstream } from '../../../libs/agent-client/src/index.ts';
 
 /**
  * Keeps this member a replica of the lease holder: turns followerStep's verdict into the agent's

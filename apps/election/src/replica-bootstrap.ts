@@ -4,7 +4,7 @@ import { replicaBootstrapStep, standbyClusterOf } from '../../../libs/domain/src
 import type { LeaseRecord } from '../../../libs/proto/src/index.ts';
 import { bootstrapConfig } from './bootstrap-race.ts';
 import { isPaused, type ElectionContext } from './election-context.ts';
-import { standbyUpstream } from './standby-leader-duties.ts';
+import { standbyUpstream } from '../../../libs/agent-client/src/index.ts';
 
 /**
  * A member without a data directory, once the cluster is initialized (replicaBootstrapStep): clones

@@ -1,36 +1,12 @@
-import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   remotePrimaryUrl,
   remoteSourceName,
   type StandbyCluster,
 } from '../../../libs/domain/src/election/index.ts';
-import type { StandbyUpstreamSchema } from '../../../libs/proto/src/index.ts';
+import { standbyUpstream } from '../../../libs/agent-client/src/index.ts';
 import type { ElectionContext } from './election-context.ts';
 import { ELECTION_CONTEXT } from './election-providers.ts';
-
-/**
- * What the agent is told about a standby cluster's upstream: the remote primary, or a member to cascade
- * from. As Patroni, every member of a standby cluster creates its data directory with standby_cluster's
- * create_replica_methods, the standby leader from the remote and the others from the standby leader.
- */
-export function standbyUpstream(
-  standby: StandbyCluster,
-  remote: boolean,
-): MessageInitShape<typeof StandbyUpstreamSchema> {
-  return {
-    remote,
-    restoreCommand: standby.restoreCommand ?? '',
-    archiveCleanupCommand: standby.archiveCleanupCommand ?? '',
-    createReplicaMethods: [...standby.createReplicaMethods],
-    ...(remote
-      ? {
-          primarySlotName: standby.primarySlotName ?? '',
-          recoveryMinApplyDelay: standby.recoveryMinApplyDelay ?? '',
-        }
-      : {}),
-  };
-}
 
 /**
  * The standby leader's one duty (Patroni's `enforce_follow_remote_member`): have its agent stream from

@@ -6,3 +6,4 @@ export {
   type AgentRequest,
   type AgentVerb,
 } from './agent-client.ts';
+export { standbyUpstream } from './standby-upstream.ts';

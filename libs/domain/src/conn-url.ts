@@ -36,18 +36,9 @@ export function parseConnUrl(url: string): ConnTarget {
   if (!match) throw new Error(`invalid connection URL ${url}`);
   const authority = match[1].slice(match[1].lastIndexOf('@') + 1);
   if (authority === '') throw new Error(`invalid connection URL ${url}: no host`);
-  const parameters: Record<string, string> = {};
-  for (const pair of (match[3] ?? '').split('&')) {
-    if (pair === '') continue;
-    const separator = pair.indexOf('=');
-    if (separator <= 0) continue;
-    parameters[decodeURIComponent(pair.slice(0, separator))] = decodeURIComponent(
-      pair.slice(separator + 1),
-    );
-  }
   return {
     endpoints: authority.split(',').map((text) => endpointOf(text, url)),
     dbname: decodeURIComponent(match[2] ?? ''),
-    parameters,
+    parameters: Object.fromEntries(new URLSearchParams(match[3] ?? '')),
   };
 }

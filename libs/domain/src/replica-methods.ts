@@ -118,7 +118,15 @@ export function replicaMethodOrder(facts: ReplicaMethodFacts): string[] {
       ? [...facts.methods]
       : [BASEBACKUP_METHOD];
   if (facts.withSource) return methods;
-  return methods.filter((method) => canCreateReplicaWithoutLeader([method], facts.options));
+  return methods.filter((method) => worksWithoutLeader(method, facts.options));
+}
+
+/** A method other than basebackup with `no_leader`: it needs no member to copy from. */
+function worksWithoutLeader(
+  method: string,
+  options: Readonly<Record<string, MethodSection>>,
+): boolean {
+  return method !== BASEBACKUP_METHOD && isSet(options[method]?.['no_leader']);
 }
 
 /**
@@ -130,9 +138,7 @@ export function canCreateReplicaWithoutLeader(
   methods: readonly string[],
   options: Readonly<Record<string, MethodSection>>,
 ): boolean {
-  return methods.some(
-    (method) => method !== BASEBACKUP_METHOD && isSet(options[method]?.['no_leader']),
-  );
+  return methods.some((method) => worksWithoutLeader(method, options));
 }
 
 /** What a custom method runs: its command line (shell words) and the arguments natroni appends. */

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { create } from '@bufbuild/protobuf';
 import { Logger } from '@nestjs/common';
+import { standbyUpstream } from '../../../../libs/agent-client/src/index.ts';
 import type pg from 'pg';
 import {
   parseControlData,
@@ -436,12 +437,7 @@ export class PostgresLifecycle {
   private cascadeUpstream(): StandbyUpstream | undefined {
     const standby = this.deps.cluster.standbyCluster;
     if (!standby) return undefined;
-    return create(StandbyUpstreamSchema, {
-      remote: false,
-      restoreCommand: standby.restoreCommand ?? '',
-      archiveCleanupCommand: standby.archiveCleanupCommand ?? '',
-      createReplicaMethods: [...standby.createReplicaMethods],
-    });
+    return create(StandbyUpstreamSchema, standbyUpstream(standby, false));
   }
 
   /** Self-fencing: immediate stop, then read-only (standby.signal) with the last known upstream. */
